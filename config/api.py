@@ -1,0 +1,19 @@
+"""The OpenAPI root: every module's router mounts here, under /api/."""
+
+from ninja import NinjaAPI
+
+from liaison.core.api_support import install_error_handlers
+from liaison.directory.api import router as directory_router
+
+api = NinjaAPI(
+    title="Liaison API",
+    version="1",
+    description=(
+        "Records of party external relations, state diplomacy and people's diplomacy. "
+        "Authenticate with a session cookie (and CSRF token) or `Authorization: Bearer <token>` "
+        "(create one with `liaison token USERNAME`). Records you may not see answer 404."
+    ),
+    urls_namespace="api",
+)
+install_error_handlers(api)
+api.add_router("/directory", directory_router)

@@ -1,0 +1,40 @@
+"""Demo users: an administrator and one user per role in the seed organisations."""
+
+from __future__ import annotations
+
+from liaison.accounts.models import Membership, User
+from liaison.core.access import Role
+from liaison.core.models import Classification
+
+# (user name, organisation external key, role, clearance)
+DEMO_USERS = [
+    ("mofa.coordinator", "seed:mofa", Role.COORDINATOR, Classification.RESTRICTED),
+    ("mofa.editor", "seed:mofa", Role.EDITOR, Classification.INTERNAL),
+    ("vufo.editor", "seed:vufo", Role.EDITOR, Classification.RESTRICTED),
+    ("cerc.viewer", "seed:cerc", Role.VIEWER, Classification.INTERNAL),
+]
+
+
+def ensure_demo_users(*, password: str) -> dict[str, User]:
+    """Create (or reset) the demo users; memberships are added once their organisations exist."""
+    from liaison.directory.models import Organisation
+
+    admin, _ = User.objects.get_or_create(
+        username="admin",
+        defaults={"is_staff": True, "is_superuser": True, "clearance": Classification.RESTRICTED},
+    )
+    admin.is_staff = admin.is_superuser = True
+    admin.clearance = Classification.RESTRICTED
+    admin.set_password(password)
+    admin.save()
+    users = {"admin": admin}
+    for username, org_key, role, clearance in DEMO_USERS:
+        user, _ = User.objects.get_or_create(username=username, defaults={"clearance": clearance})
+        user.clearance = clearance
+        user.set_password(password)
+        user.save()
+        org = Organisation.objects.filter(external_key=org_key).first()
+        if org is not None:
+            Membership.objects.update_or_create(user=user, organisation=org, defaults={"role": role})
+        users[username] = user
+    return users

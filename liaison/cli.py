@@ -1,0 +1,143 @@
+"""The `liaison` command line: run the demo, serve, manage, and work with the Directory."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import secrets
+import sys
+from collections.abc import Sequence
+from typing import Any
+
+DEMO_PASSWORD_ENV = "LIAISON_DEMO_PASSWORD"
+
+
+def _setup(*, https: bool | None = None) -> None:
+    os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
+    if https is False:
+        os.environ.setdefault("LIAISON_HTTPS", "0")
+    import django
+
+    django.setup()
+
+
+def _manage(*args: str, **options: Any) -> None:
+    from django.core.management import call_command
+
+    call_command(*args, **options)
+
+
+def cmd_demo(opts: argparse.Namespace) -> int:
+    """Create the database, load the demo data, print the logins, serve."""
+    _setup(https=False)
+    from liaison.accounts.demo import ensure_demo_users
+    from liaison.directory.demo import load_demo_directory
+
+    print("Preparing the database…", flush=True)
+    _manage("migrate", "--no-input", verbosity=0)
+    password = os.environ.get(DEMO_PASSWORD_ENV) or secrets.token_urlsafe(9)
+    users = ensure_demo_users(password=password)
+    counts = load_demo_directory(by=users["admin"])
+    users = ensure_demo_users(password=password)
+    print(
+        "Demo data: {organisations} organisations, {people} people, {countries} countries, "
+        "{localities} localities.".format(**counts)
+    )
+    url = f"http://{opts.host}:{opts.port}/"
+    print("\nLiaison is ready at", url)
+    print("Sign in as the demo administrator:")
+    print(f"  user name: admin\n  password:  {password}")
+    print("Other demo users (same password): " + ", ".join(sorted(u for u in users if u != "admin")))
+    if opts.no_serve:
+        return 0
+    return _serve(opts.host, opts.port, opts.threads)
+
+
+def _serve(host: str, port: int, threads: int) -> int:
+    from waitress import serve
+
+    from config.wsgi import application
+
+    print(f"Serving on http://{host}:{port}/ (Ctrl-C stops)", flush=True)
+    serve(application, host=host, port=port, threads=threads, ident="liaison")
+    return 0
+
+
+def cmd_serve(opts: argparse.Namespace) -> int:
+    _setup()
+    return _serve(opts.host, opts.port, opts.threads)
+
+
+def cmd_manage(opts: argparse.Namespace) -> int:
+    _setup()
+    from django.core.management import execute_from_command_line
+
+    execute_from_command_line(["liaison manage", *opts.args])
+    return 0
+
+
+def cmd_token(opts: argparse.Namespace) -> int:
+    _setup()
+    from liaison.accounts.models import User
+    from liaison.accounts.tokens import create_api_token
+
+    user = User.objects.filter(username=opts.username).first()
+    if user is None:
+        print(f"No user named {opts.username!r}.", file=sys.stderr)
+        return 2
+    print(create_api_token(user=user, name=opts.name))
+    return 0
+
+
+def cmd_match(opts: argparse.Namespace) -> int:
+    """Show what the shared name matcher finds for a spelling (no access filtering: admin tool)."""
+    _setup()
+    from liaison.core.name_index import lookup
+
+    for m in lookup(kind=opts.kind, query=opts.query, limit=opts.limit):
+        print(f"{m.score:.3f}  {m.key:>8}  {m.value}")
+    return 0
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="liaison", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    def server_options(p: argparse.ArgumentParser) -> None:
+        p.add_argument("--host", default="127.0.0.1", help="address to listen on (default 127.0.0.1)")
+        p.add_argument("--port", type=int, default=8000, help="port to listen on (default 8000)")
+        p.add_argument("--threads", type=int, default=8, help="worker threads (default 8)")
+
+    demo = sub.add_parser("demo", help="set up the demo (SQLite, demo data, logins) and serve it")
+    server_options(demo)
+    demo.add_argument("--no-serve", action="store_true", help="prepare and print the logins, then stop")
+    demo.set_defaults(func=cmd_demo)
+
+    serve = sub.add_parser("serve", help="serve Liaison with the configured settings")
+    server_options(serve)
+    serve.set_defaults(func=cmd_serve)
+
+    manage = sub.add_parser("manage", help="run a Django management command", add_help=False)
+    manage.add_argument("args", nargs=argparse.REMAINDER)
+    manage.set_defaults(func=cmd_manage)
+
+    token = sub.add_parser("token", help="create a personal API token for a user")
+    token.add_argument("username")
+    token.add_argument("--name", default="cli", help="a label for the token")
+    token.set_defaults(func=cmd_token)
+
+    match = sub.add_parser("match", help="look a name up with the shared matcher")
+    match.add_argument("kind", choices=["person", "organisation"])
+    match.add_argument("query")
+    match.add_argument("--limit", type=int, default=10)
+    match.set_defaults(func=cmd_match)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> Any:
+    opts = build_parser().parse_args(argv)
+    return opts.func(opts)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

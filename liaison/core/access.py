@@ -1,0 +1,239 @@
+"""The one access policy: who may read, change and delete which record.
+
+Facts it decides from: the record's owning organisation (and that organisation's place in the
+tree), the organisations it is explicitly shared with, its classification; the user's
+memberships (organisation and role) and clearance.
+
+- PUBLIC records: every signed-in user may read.
+- INTERNAL records: every signed-in user cleared for INTERNAL may read.
+- RESTRICTED records: users cleared for RESTRICTED who are members of the owning organisation
+  or an organisation above it, or of a shared organisation or one above it.
+- Change: readers holding the EDITOR role (or higher) in the owning organisation or above it.
+- Delete: the same with the COORDINATOR role (or higher).
+- Superusers may do everything.
+
+A record the user may not read answers exactly like one that does not exist (`Http404`).
+Views, API, search, exports and the admin all ask this module; nothing decides on its own.
+See docs/access.md.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import StrEnum
+from typing import Any
+
+from django.db import models
+from django.db.models import Exists, OuterRef, Q
+from django.http import Http404
+from django.utils.translation import gettext_lazy as _
+
+from liaison.core.models import Classification, OwnedRecord
+
+
+class Role(models.IntegerChoices):
+    VIEWER = 10, _("Viewer")
+    EDITOR = 20, _("Editor")
+    COORDINATOR = 30, _("Coordinator")
+    ADMINISTRATOR = 40, _("Administrator")
+
+
+class Action(StrEnum):
+    READ = "read"
+    CHANGE = "change"
+    DELETE = "delete"
+
+
+_NEEDED_ROLE = {Action.CHANGE: Role.EDITOR, Action.DELETE: Role.COORDINATOR}
+
+
+@dataclass(frozen=True)
+class Scope:
+    organisation_id: int
+    path: str
+    role: int
+
+
+@dataclass(frozen=True)
+class Principal:
+    user_id: int | None
+    is_superuser: bool
+    clearance: int
+    scopes: tuple[Scope, ...]
+
+    def covers(self, path: str, *, role: int = Role.VIEWER) -> bool:
+        return any(path.startswith(s.path) and s.role >= role for s in self.scopes)
+
+
+ANONYMOUS = Principal(user_id=None, is_superuser=False, clearance=-1, scopes=())
+
+
+def principal_for(user: Any) -> Principal:
+    """The user's access facts, read once per user object (one query)."""
+    if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
+        return ANONYMOUS
+    cached: Principal | None = getattr(user, "_liaison_principal", None)
+    if cached is not None:
+        return cached
+    from liaison.accounts.models import Membership
+
+    scopes = tuple(
+        Scope(organisation_id=org_id, path=path, role=role)
+        for org_id, path, role in Membership.objects.filter(user_id=user.pk).values_list(
+            "organisation_id", "organisation__path", "role"
+        )
+    )
+    principal = Principal(
+        user_id=user.pk,
+        is_superuser=user.is_superuser,
+        clearance=user.clearance,
+        scopes=scopes,
+    )
+    user._liaison_principal = principal
+    return principal
+
+
+def forget_principal(user: Any) -> None:
+    """Drop the cached facts after memberships or clearance change."""
+    if hasattr(user, "_liaison_principal"):
+        del user._liaison_principal
+
+
+def _shared_paths(record: OwnedRecord) -> list[str]:
+    return [org.path for org in record.shared_with.all()]
+
+
+def _owner_path(record: OwnedRecord) -> str:
+    path: str = record.owner.path
+    return path
+
+
+def can(user: Any, action: Action, record: OwnedRecord) -> bool:
+    p = principal_for(user)
+    if p.user_id is None:
+        return False
+    if p.is_superuser:
+        return True
+    if not _can_read(p, record):
+        return False
+    if action is Action.READ:
+        return True
+    return p.covers(_owner_path(record), role=_NEEDED_ROLE[action])
+
+
+def _can_read(p: Principal, record: OwnedRecord) -> bool:
+    level = record.classification
+    if level > p.clearance:
+        return False
+    if level < Classification.RESTRICTED:
+        return True
+    if p.covers(_owner_path(record)):
+        return True
+    return any(p.covers(path) for path in _shared_paths(record))
+
+
+def can_read(user: Any, record: OwnedRecord) -> bool:
+    return can(user, Action.READ, record)
+
+
+def can_change(user: Any, record: OwnedRecord) -> bool:
+    return can(user, Action.CHANGE, record)
+
+
+def can_delete(user: Any, record: OwnedRecord) -> bool:
+    return can(user, Action.DELETE, record)
+
+
+def can_create(user: Any, *, owner: Any, classification: int) -> bool:
+    """May the user create a record owned by `owner` at `classification`?"""
+    p = principal_for(user)
+    if p.user_id is None:
+        return False
+    if p.is_superuser:
+        return True
+    return classification <= p.clearance and p.covers(owner.path, role=Role.EDITOR)
+
+
+def organisations_user_can_write(user: Any) -> Q:
+    """A filter on Organisation: those the user may own new records as."""
+    p = principal_for(user)
+    if p.is_superuser:
+        return Q()
+    q = Q(pk__in=[])
+    for s in p.scopes:
+        if s.role >= Role.EDITOR:
+            q |= Q(path__startswith=s.path)
+    return q
+
+
+def _paths_q(field: str, paths: list[str]) -> Q:
+    q = Q(pk__in=[])
+    for path in paths:
+        q |= Q(**{f"{field}__startswith": path})
+    return q
+
+
+def visible_q(user: Any, model: type[OwnedRecord], *, action: Action = Action.READ) -> Q:
+    """The same policy as `can`, as a filter for querysets of `model`."""
+    p = principal_for(user)
+    if p.user_id is None:
+        return Q(pk__in=[])
+    if p.is_superuser:
+        return Q()
+    readable = Q(classification__lte=min(p.clearance, Classification.INTERNAL))
+    if p.clearance >= Classification.RESTRICTED and p.scopes:
+        paths = [s.path for s in p.scopes]
+        field = model._meta.get_field("shared_with")
+        through = field.remote_field.through  # type: ignore[union-attr]
+        shared = Exists(
+            through.objects.filter(**{field.m2m_field_name(): OuterRef("pk")}).filter(  # type: ignore[union-attr]
+                _paths_q(f"{field.m2m_reverse_field_name()}__path", paths)  # type: ignore[union-attr]
+            )
+        )
+        readable |= Q(classification=Classification.RESTRICTED) & (_paths_q("owner__path", paths) | Q(shared))
+    if action is Action.READ:
+        return readable
+    role = _NEEDED_ROLE[action]
+    return readable & _paths_q("owner__path", [s.path for s in p.scopes if s.role >= role])
+
+
+def visible[M: models.Model](
+    user: Any, queryset: models.QuerySet[M], *, action: Action = Action.READ
+) -> models.QuerySet[M]:
+    return queryset.filter(visible_q(user, queryset.model, action=action))
+
+
+def get_for_user[M: models.Model](
+    user: Any,
+    queryset: models.QuerySet[M],
+    pk: Any,
+    *,
+    action: Action = Action.READ,
+    request: Any = None,
+) -> M:
+    """Fetch one record the user may act on, or raise the same 404 as for a missing record."""
+    try:
+        obj = visible(user, queryset, action=action).get(pk=pk)
+    except (queryset.model.DoesNotExist, ValueError, TypeError):
+        _log_denied_if_exists(user, queryset, pk, action=action, request=request)
+        raise Http404 from None
+    return obj
+
+
+def _log_denied_if_exists(
+    user: Any, queryset: models.QuerySet[Any], pk: Any, *, action: Action, request: Any
+) -> None:
+    from liaison.core.models import SecurityEventKind
+    from liaison.core.security_log import log_security_event
+
+    try:
+        exists = queryset.model._base_manager.filter(pk=pk).exists()
+    except (ValueError, TypeError):
+        return
+    if exists:
+        log_security_event(
+            kind=SecurityEventKind.ACCESS_DENIED,
+            request=request,
+            user=user if getattr(user, "is_authenticated", False) else None,
+            detail={"model": queryset.model._meta.label, "pk": str(pk), "action": str(action)},
+        )

@@ -1,0 +1,83 @@
+"""What every API router shares: authentication, error bodies, ETags and pagination."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpRequest, HttpResponse
+from ninja import NinjaAPI, Schema
+from ninja.errors import HttpError
+from ninja.security import HttpBearer, SessionAuth
+
+from liaison.core.models import AuditedModel, StaleRecordError
+
+MAX_LIMIT = 200
+
+
+class TokenAuth(HttpBearer):
+    def authenticate(self, request: HttpRequest, token: str) -> Any:
+        from liaison.accounts.tokens import user_for_token
+
+        user = user_for_token(token)
+        if user is not None:
+            request.user = user
+        return user
+
+
+AUTH = [TokenAuth(), SessionAuth()]
+
+
+class ErrorOut(Schema):
+    detail: str
+    errors: dict[str, list[str]] = {}
+
+
+class Page(Schema):
+    count: int
+    limit: int
+    offset: int
+
+
+def etag(record: AuditedModel) -> str:
+    return f'"{record.version}"'
+
+
+def check_if_match(request: HttpRequest, record: AuditedModel) -> None:
+    """Refuse a write whose If-Match names another version (412), as RFC 9110 asks."""
+    header = request.headers.get("If-Match")
+    if header is None or header.strip() == "*":
+        return
+    wanted = [v.strip().removeprefix("W/") for v in header.split(",")]
+    if etag(record) not in wanted:
+        raise StaleRecordError(record, -1, record.version)
+
+
+def clamp(limit: int, offset: int) -> tuple[int, int]:
+    if limit < 1 or limit > MAX_LIMIT:
+        raise HttpError(400, f"limit must be between 1 and {MAX_LIMIT}")
+    if offset < 0:
+        raise HttpError(400, "offset must not be negative")
+    return limit, offset
+
+
+def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(ValidationError)
+    def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
+        errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}
+        return api.create_response(request, {"detail": "Invalid input.", "errors": errors}, status=400)
+
+    @api.exception_handler(PermissionDenied)
+    def _denied(request: HttpRequest, exc: PermissionDenied) -> HttpResponse:
+        return api.create_response(request, {"detail": "Not Found"}, status=404)
+
+    @api.exception_handler(StaleRecordError)
+    def _stale(request: HttpRequest, exc: StaleRecordError) -> HttpResponse:
+        return api.create_response(
+            request,
+            {
+                "detail": "The record changed since the version you sent; fetch it again and retry.",
+                "current_version": exc.current,
+            },
+            status=412,
+        )

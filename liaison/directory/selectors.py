@@ -1,0 +1,181 @@
+"""Reads of the Directory for pages and the API; every list is filtered by the access policy."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+
+from liaison.core import name_index
+from liaison.core.access import visible
+from liaison.core.audit import history_for
+from liaison.core.models import AuditEvent
+from liaison.directory.models import (
+    Country,
+    Locality,
+    Organisation,
+    OrganisationName,
+    Person,
+    PersonName,
+    Position,
+)
+
+# The matcher ranks at most this many entities for a search box or `?q=`.
+SEARCH_LIMIT = 200
+
+ORGANISATION_SORTS = {
+    "name": ("sort_name", "id"),
+    "-name": ("-sort_name", "-id"),
+    "updated": ("updated_at", "id"),
+    "-updated": ("-updated_at", "-id"),
+    "kind": ("kind", "sort_name", "id"),
+    "pillar": ("pillar", "sort_name", "id"),
+}
+PERSON_SORTS = {
+    "name": ("sort_name", "id"),
+    "-name": ("-sort_name", "-id"),
+    "updated": ("updated_at", "id"),
+    "-updated": ("-updated_at", "-id"),
+}
+
+
+@dataclass(frozen=True)
+class OrganisationFilters:
+    q: str = ""
+    pillar: str = ""
+    kind: str = ""
+    country: str = ""
+    parent: int | None = None
+    valid_on: dt.date | None = None
+    sort: str = "name"
+
+
+@dataclass(frozen=True)
+class PersonFilters:
+    q: str = ""
+    nationality: str = ""
+    organisation: int | None = None
+    sort: str = "name"
+
+
+def _ranked(qs: QuerySet[Any], *, kind: str, q: str) -> QuerySet[Any]:
+    """Keep the entities whose names match `q`, best match first."""
+    ids = [m.key for m in name_index.lookup(kind=kind, query=q, limit=SEARCH_LIMIT)]
+    if not ids:
+        return qs.none()
+    rank = Case(*[When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)], output_field=IntegerField())
+    return qs.filter(pk__in=ids).annotate(match_rank=rank).order_by("match_rank")
+
+
+def organisation_list_for_user(user: Any, filters: OrganisationFilters) -> QuerySet[Organisation]:
+    qs = visible(user, Organisation.objects.all())
+    if filters.pillar:
+        qs = qs.filter(pillar=filters.pillar)
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.country:
+        qs = qs.filter(country__code=filters.country.upper())
+    if filters.parent is not None:
+        qs = qs.filter(parent_id=filters.parent)
+    if filters.valid_on is not None:
+        qs = qs.valid_on(filters.valid_on)
+    qs = qs.select_related("country", "parent").prefetch_related(
+        Prefetch("names", queryset=OrganisationName.objects.order_by("id"))
+    )
+    if filters.q.strip():
+        return _ranked(qs, kind="organisation", q=filters.q)
+    return qs.order_by(*ORGANISATION_SORTS.get(filters.sort, ORGANISATION_SORTS["name"]))
+
+
+def person_list_for_user(user: Any, filters: PersonFilters) -> QuerySet[Person]:
+    qs = visible(user, Person.objects.all())
+    if filters.nationality:
+        qs = qs.filter(nationality__code=filters.nationality.upper())
+    if filters.organisation is not None:
+        qs = qs.filter(positions__organisation_id=filters.organisation).distinct()
+    qs = qs.select_related("nationality").prefetch_related(
+        Prefetch("names", queryset=PersonName.objects.order_by("id")),
+        Prefetch(
+            "positions",
+            queryset=Position.objects.filter(end__isnull=True)
+            .select_related("organisation")
+            .order_by("-start"),
+            to_attr="current_positions",
+        ),
+    )
+    if filters.q.strip():
+        return _ranked(qs, kind="person", q=filters.q)
+    return qs.order_by(*PERSON_SORTS.get(filters.sort, PERSON_SORTS["name"]))
+
+
+def organisation_children_for_user(user: Any, organisation: Organisation) -> QuerySet[Organisation]:
+    return visible(user, organisation.children.all()).prefetch_related("names").order_by("sort_name")
+
+
+def organisation_ancestors(organisation: Organisation) -> list[Organisation]:
+    ids = [int(part) for part in organisation.path.strip("/").split("/") if part][:-1]
+    by_id = {o.pk: o for o in Organisation.objects.filter(pk__in=ids).prefetch_related("names")}
+    return [by_id[i] for i in ids if i in by_id]
+
+
+def organisation_tree_for_user(
+    user: Any, *, root: Organisation | None = None, max_depth: int = 3
+) -> list[Organisation]:
+    """Visible organisations down to `max_depth` levels, in tree (path) order."""
+    qs = visible(user, Organisation.objects.all())
+    if root is not None:
+        qs = qs.filter(path__startswith=root.path, depth__lte=root.depth + max_depth)
+    else:
+        qs = qs.filter(depth__lte=max_depth)
+    return list(qs.prefetch_related("names").order_by("path"))
+
+
+def positions_in_organisation_for_user(user: Any, organisation: Organisation) -> QuerySet[Position]:
+    people = visible(user, Person.objects.all()).values("pk")
+    return (
+        organisation.positions.filter(person__in=people)
+        .select_related("person")
+        .prefetch_related("person__names")
+        .order_by("end", "-start")
+    )
+
+
+def person_positions(person: Person) -> QuerySet[Position]:
+    return (
+        person.positions.select_related("organisation")
+        .prefetch_related("organisation__names")
+        .order_by("-start", "-id")
+    )
+
+
+def holders_on(
+    user: Any, *, day: dt.date, organisation: Organisation | None = None, title: str = ""
+) -> QuerySet[Position]:
+    """Who held which title on a given day: “who was Minister of Foreign Affairs on 19 Dec 2023”."""
+    people = visible(user, Person.objects.all()).values("pk")
+    qs = Position.objects.held_on(day).filter(person__in=people)
+    if organisation is not None:
+        qs = qs.filter(organisation=organisation)
+    if title.strip():
+        t = title.strip()
+        qs = qs.filter(Q(title_en__icontains=t) | Q(title_vi__icontains=t) | Q(title_ar__icontains=t))
+    return qs.select_related("person", "organisation").prefetch_related(
+        "person__names", "organisation__names"
+    )
+
+
+def history(record: Any) -> QuerySet[AuditEvent]:
+    return history_for(record)[:200]
+
+
+def countries() -> QuerySet[Country]:
+    return Country.objects.order_by("name_en")
+
+
+def localities(*, country: str = "VN", valid_on: dt.date | None = None) -> QuerySet[Locality]:
+    qs = Locality.objects.filter(country__code=country).prefetch_related("successors", "predecessors")
+    if valid_on is not None:
+        qs = qs.valid_on(valid_on)
+    return qs.order_by("name_en")

@@ -1,0 +1,28 @@
+"""Import and export of organisations and people (CSV and XLSX)."""
+
+from __future__ import annotations
+
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+
+from liaison.directory import transfer
+
+
+@login_required
+def organisation_export(request: HttpRequest) -> HttpResponse:
+    return transfer.export_response(request, kind="organisation")
+
+
+@login_required
+def person_export(request: HttpRequest) -> HttpResponse:
+    return transfer.export_response(request, kind="person")
+
+
+@login_required
+def organisation_import(request: HttpRequest) -> HttpResponse:
+    return transfer.import_page(request, kind="organisation")
+
+
+@login_required
+def person_import(request: HttpRequest) -> HttpResponse:
+    return transfer.import_page(request, kind="person")
