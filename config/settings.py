@@ -137,6 +137,7 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "static/"
+STATICFILES_DIRS = [BASE_DIR / "liaison" / "static"]
 # Set for production (`liaison manage collectstatic`); unset, files are served from the app folders.
 STATIC_ROOT = Path(os.environ["LIAISON_STATIC_ROOT"]) if os.environ.get("LIAISON_STATIC_ROOT") else None
 MEDIA_URL = "media/"

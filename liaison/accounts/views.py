@@ -83,7 +83,8 @@ def sign_in(request: HttpRequest) -> HttpResponse:
 
 
 def two_factor(request: HttpRequest) -> HttpResponse:
-    user = User.objects.filter(pk=request.session.get(_PENDING), is_active=True).first()
+    pending = request.session.get(_PENDING)
+    user = User.objects.filter(pk=pending, is_active=True).first() if pending else None
     if user is None:
         return redirect("accounts:sign-in")
     form = CodeForm(request.POST or None)

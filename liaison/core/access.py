@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
+from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
@@ -173,7 +174,7 @@ def _paths_q(field: str, paths: list[str]) -> Q:
     return q
 
 
-def visible_q(user: Any, model: type[OwnedRecord], *, action: Action = Action.READ) -> Q:
+def visible_q(user: Any, model: type[Any], *, action: Action = Action.READ) -> Q:
     """The same policy as `can`, as a filter for querysets of `model`."""
     p = principal_for(user)
     if p.user_id is None:
@@ -214,7 +215,7 @@ def get_for_user[M: models.Model](
     """Fetch one record the user may act on, or raise the same 404 as for a missing record."""
     try:
         obj = visible(user, queryset, action=action).get(pk=pk)
-    except (queryset.model.DoesNotExist, ValueError, TypeError):
+    except (ObjectDoesNotExist, ValueError, TypeError):
         _log_denied_if_exists(user, queryset, pk, action=action, request=request)
         raise Http404 from None
     return obj

@@ -196,6 +196,18 @@ def audited_bulk_delete(qs: models.QuerySet[Any]) -> tuple[int, dict[str, int]]:
         return models.QuerySet.delete(qs.model._base_manager.filter(pk__in=[o.pk for o in rows]))
 
 
+def update_derived(model: type[models.Model], pk: Any, **values: Any) -> None:
+    """Refresh columns derived from other audited data (sort names, paths): no event, no new version.
+
+    Only for fields listed in the model's `audit_exclude`; the data they derive from is audited.
+    """
+    excluded = getattr(model, "audit_exclude", frozenset())
+    stray = set(values) - set(excluded)
+    if stray:
+        raise ValueError(f"{sorted(stray)} are audited fields; change them through save()")
+    models.QuerySet.update(model._base_manager.filter(pk=pk), **values)
+
+
 def history_for(instance: AuditedModel) -> models.QuerySet[AuditEvent]:
     """Every event shown on a record's page: its own changes and those of its child records."""
     return AuditEvent.objects.filter(

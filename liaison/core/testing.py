@@ -64,7 +64,9 @@ def make_person(
     with acting_as(by, via="test"):
         return services.create_person(
             by=by,
-            data=services.PersonInput(owner=owner, classification=classification, shared_with=shared_with or []),
+            data=services.PersonInput(
+                owner=owner, classification=classification, shared_with=shared_with or []
+            ),
             names=names or [services.NameInput(value=name or f"Person {next(_counter)}", language="vi")],
         )
 

@@ -342,7 +342,7 @@ def _history_out(e: Any) -> dict[str, Any]:
         "actor": e.actor.username if e.actor else None,
         "via": e.via,
         "action": e.action,
-        "object": f"{e.content_type.model}:{e.object_id} {e.object_repr}",
+        "record": f"{e.content_type.model}:{e.object_id} {e.object_repr}",
         "changes": e.changes,
     }
 

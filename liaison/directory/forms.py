@@ -66,7 +66,7 @@ class OrganisationChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         super()._set_queryset(queryset)  # type: ignore[misc]
         self.widget.label_queryset = self.queryset  # type: ignore[attr-defined]
 
-    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)  # type: ignore[assignment]
+    queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)  # type: ignore[attr-defined,assignment]
 
     def __init__(self, *args: Any, **kwargs: Any) -> None:
         kwargs.setdefault("queryset", Organisation.objects.none())

@@ -369,7 +369,7 @@ def display_name(names: Any, language: str) -> str:
             n.kind != NameKind.OFFICIAL,
             n.kind == NameKind.FORMER,
             n.language != "en",
-            n.id or 0,
+            getattr(n, "id", None) or 0,
         ),
     )
     return ranked[0].value if ranked else ""

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 from django.http import Http404
 
@@ -18,14 +18,14 @@ def get_organisation_for_user(
     user: Any, pk: Any, *, write: bool = False, delete: bool = False, request: Any = None
 ) -> Organisation:
     qs = Organisation.objects.select_related("owner", "parent", "country", "locality")
-    return get_for_user(user, qs, pk, action=_action(write, delete), request=request)
+    return cast(Organisation, get_for_user(user, qs, pk, action=_action(write, delete), request=request))
 
 
 def get_person_for_user(
     user: Any, pk: Any, *, write: bool = False, delete: bool = False, request: Any = None
 ) -> Person:
     qs = Person.objects.select_related("owner", "nationality")
-    return get_for_user(user, qs, pk, action=_action(write, delete), request=request)
+    return cast(Person, get_for_user(user, qs, pk, action=_action(write, delete), request=request))
 
 
 def get_position_for_user(user: Any, pk: Any, *, person: Person, request: Any = None) -> Position:
@@ -33,4 +33,4 @@ def get_position_for_user(user: Any, pk: Any, *, person: Person, request: Any = 
     position = Position.objects.filter(pk=pk, person=person).select_related("person__owner").first()
     if position is None or not can_change(user, person):
         raise Http404
-    return position
+    return cast(Position, position)

@@ -75,7 +75,10 @@ def load_vietnam_provinces() -> int:
             LocalitySuccession.objects.get_or_create(
                 predecessor=by_code[old],
                 successor=by_code[row["code"]],
-                defaults={"effective": _date(row["valid_from"]), "source": row.get("source", "")},
+                defaults={
+                    "effective": dt.date.fromisoformat(row["valid_from"]),
+                    "source": row.get("source", ""),
+                },
             )
     return len(rows)
 

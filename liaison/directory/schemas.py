@@ -219,7 +219,7 @@ class HistoryOut(Schema):
     actor: str | None
     via: str
     action: str
-    object: str
+    record: str
     changes: dict[str, list[object]]
 
 

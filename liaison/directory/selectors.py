@@ -66,7 +66,8 @@ def _ranked(qs: QuerySet[Any], *, kind: str, q: str) -> QuerySet[Any]:
     if not ids:
         return qs.none()
     rank = Case(*[When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)], output_field=IntegerField())
-    return qs.filter(pk__in=ids).annotate(match_rank=rank).order_by("match_rank")
+    ranked: QuerySet[Any] = qs.filter(pk__in=ids).annotate(match_rank=rank).order_by("match_rank")
+    return ranked
 
 
 def organisation_list_for_user(user: Any, filters: OrganisationFilters) -> QuerySet[Organisation]:
@@ -80,7 +81,7 @@ def organisation_list_for_user(user: Any, filters: OrganisationFilters) -> Query
     if filters.parent is not None:
         qs = qs.filter(parent_id=filters.parent)
     if filters.valid_on is not None:
-        qs = qs.valid_on(filters.valid_on)
+        qs = qs.filter(pk__in=Organisation.objects.valid_on(filters.valid_on).values("pk"))
     qs = qs.select_related("country", "parent").prefetch_related(
         Prefetch("names", queryset=OrganisationName.objects.order_by("id"))
     )
@@ -101,6 +102,7 @@ def person_list_for_user(user: Any, filters: PersonFilters) -> QuerySet[Person]:
             "positions",
             queryset=Position.objects.filter(end__isnull=True)
             .select_related("organisation")
+            .prefetch_related("organisation__names")
             .order_by("-start"),
             to_attr="current_positions",
         ),

@@ -102,8 +102,7 @@ def _check_parent(org: Organisation | None, parent: Organisation | None) -> None
 def _refresh_organisation_names(org: Organisation) -> None:
     names = list(org.names.all())
     org.sort_name = display_name(names, "en")[:300]
-    Organisation.objects.filter(pk=org.pk).update(sort_name=org.sort_name)
-    org.refresh_from_db(fields=["version"])
+    audit.update_derived(Organisation, org.pk, sort_name=org.sort_name)
     name_index.index_entity(kind=ORGANISATION, entity_id=org.pk, names=[n.value for n in names])
 
 
@@ -135,6 +134,7 @@ def create_organisation(*, by: Any, data: OrganisationInput, names: Sequence[Nam
     else:
         _require(access.principal_for(by).is_superuser)
     org = Organisation(
+        sort_name=display_name(names, "en")[:300],
         parent=data.parent,
         pillar=data.pillar,
         kind=data.kind,
@@ -149,7 +149,7 @@ def create_organisation(*, by: Any, data: OrganisationInput, names: Sequence[Nam
         notes=data.notes,
         classification=data.classification,
         external_key=data.external_key,
-        owner_id=data.parent.pk if data.parent else None,
+        owner_id=data.parent.pk if data.parent else 0,
     )
     with audit.assembling():
         if data.parent is None:
@@ -232,8 +232,11 @@ def update_organisation(
 
 def _move_subtree(old_path: str, new_path: str, depth_delta: int) -> None:
     for child in Organisation.objects.filter(path__startswith=old_path).exclude(path=old_path):
-        Organisation.objects.filter(pk=child.pk).update(
-            path=new_path + child.path[len(old_path) :], depth=child.depth + depth_delta
+        audit.update_derived(
+            Organisation,
+            child.pk,
+            path=new_path + child.path[len(old_path) :],
+            depth=child.depth + depth_delta,
         )
 
 
@@ -289,8 +292,7 @@ class PersonInput:
 def _refresh_person_names(person: Person) -> None:
     names = list(person.names.all())
     person.sort_name = display_name(names, "vi")[:300] or display_name(names, "en")[:300]
-    Person.objects.filter(pk=person.pk).update(sort_name=person.sort_name)
-    person.refresh_from_db(fields=["version"])
+    audit.update_derived(Person, person.pk, sort_name=person.sort_name)
     name_index.index_entity(kind=PERSON, entity_id=person.pk, names=[n.value for n in names])
 
 
@@ -301,6 +303,7 @@ def create_person(*, by: Any, data: PersonInput, names: Sequence[NameInput]) -> 
     _check_dates(data.birth_date, data.death_date, start_field="birth_date", end_field="death_date")
     _require(access.can_create(by, owner=data.owner, classification=data.classification))
     person = Person.objects.create(
+        sort_name=(display_name(names, "vi") or display_name(names, "en"))[:300],
         owner=data.owner,
         nationality=data.nationality,
         gender=data.gender,

@@ -160,8 +160,9 @@ def organisation_edit(request: HttpRequest, organisation_id: int) -> HttpRespons
             org = get_organisation_for_user(request.user, organisation_id, request=request)
             conflict = changes_since(org, {k: getattr(v, "pk", v) for k, v in changes.items()})
             form.add_error(None, CONFLICT_MESSAGE)
-            form.data = form.data.copy()
-            form.data["version"] = str(org.version)
+            resubmit = request.POST.copy()
+            resubmit["version"] = str(org.version)
+            form.data = resubmit
         except ValidationError as error:
             apply_service_errors(form, error)
         except PermissionDenied:
@@ -295,8 +296,9 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
             person = get_person_for_user(request.user, person_id, request=request)
             conflict = changes_since(person, {k: getattr(v, "pk", v) for k, v in changes.items()})
             form.add_error(None, CONFLICT_MESSAGE)
-            form.data = form.data.copy()
-            form.data["version"] = str(person.version)
+            resubmit = request.POST.copy()
+            resubmit["version"] = str(person.version)
+            form.data = resubmit
         except ValidationError as error:
             apply_service_errors(form, error)
         except PermissionDenied:

@@ -1,0 +1,474 @@
+"""Directory benchmark: list and search endpoints, name matcher and their floors, on SQLite and
+PostgreSQL in one run. See bench/README.md for the commands and what each figure means.
+
+    uv run python bench/run.py [--generate] [--databases sqlite,postgresql] [--duration 10]
+
+Writes bench/results/directory.md (printed at the end) and bench/results/directory-<db>.json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import datetime as dt
+import json
+import os
+import platform
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from pathlib import Path
+from typing import Any
+
+import common
+from endpoints import ENDPOINTS, SMALL_PAGES, Endpoint
+
+BENCH = Path(__file__).resolve().parent
+RESULTS = BENCH / "results"
+PY = sys.executable
+LIAISON = str(Path(sys.executable).parent / "liaison")
+SERVER_PORT, FLOOR_PORT = 8765, 8766
+SERVER_CORE, LOAD_CORE = "0", "1"
+
+
+def log(message: str) -> None:
+    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
+
+
+def ensure_wrk() -> str:
+    found = shutil.which("wrk")
+    if found:
+        return found
+    log("wrk not found; installing Debian's package (apt-get install -y wrk)")
+    subprocess.run(["apt-get", "install", "-y", "wrk"], check=False, capture_output=True)
+    found = shutil.which("wrk")
+    if not found:
+        subprocess.run(["apt-get", "update"], check=False, capture_output=True)
+        subprocess.run(["apt-get", "install", "-y", "wrk"], check=True, capture_output=True)
+        found = shutil.which("wrk")
+    assert found, "could not install wrk"
+    return found
+
+
+def run_py(args: list[str], env: dict[str, str], *, pin: str | None = None) -> str:
+    cmd = [PY, *args]
+    if pin is not None:
+        cmd = ["taskset", "-c", pin, *cmd]
+    done = subprocess.run(cmd, env=env, cwd=common.REPO, capture_output=True, text=True)
+    sys.stderr.write(done.stderr)
+    if done.returncode != 0:
+        raise SystemExit(f"{' '.join(args)} failed ({done.returncode})")
+    return done.stdout
+
+
+def generate(name: str, url: str, *, scale: float) -> dict[str, Any]:
+    stamp = common.BENCH_VAR / f"generated-{name}-{scale:g}.json"
+    log(f"generating the {name} directory at scale {scale:g} (this takes minutes at scale 1)")
+    out = run_py([str(BENCH / "generate.py"), "--reset", "--scale", str(scale)], common.bench_env(url))
+    print(out, file=sys.stderr)
+    return json.loads(stamp.read_text())
+
+
+def start(cmd: list[str], env: dict[str, str], logfile: Path) -> subprocess.Popen[bytes]:
+    out = open(logfile, "wb")
+    return subprocess.Popen(
+        ["taskset", "-c", SERVER_CORE, *cmd],
+        env=env,
+        cwd=common.REPO,
+        stdout=out,
+        stderr=subprocess.STDOUT,
+        start_new_session=True,
+    )
+
+
+def stop(proc: subprocess.Popen[bytes]) -> None:
+    if proc.poll() is None:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(10)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+
+
+def fetch(port: int, path: str, headers: dict[str, str]) -> tuple[int, str, bytes]:
+    req = urllib.request.Request(f"http://127.0.0.1:{port}{path}", headers=headers)
+    try:
+        with urllib.request.urlopen(req, timeout=30) as resp:
+            return resp.status, resp.headers.get("Content-Type", ""), resp.read()
+    except urllib.error.HTTPError as exc:
+        return exc.code, exc.headers.get("Content-Type", ""), exc.read()
+
+
+def wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
+    deadline = time.time() + 60
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"server on port {port} exited ({proc.returncode})")
+        try:
+            fetch(port, "/", {})
+            return
+        except OSError:
+            time.sleep(0.3)
+    raise SystemExit(f"server on port {port} did not start")
+
+
+def wrk(
+    wrk_bin: str, port: int, ep: Endpoint, headers: dict[str, str], *, connections: int, duration: int
+) -> dict:
+    ((name, value),) = headers.items()
+    env = dict(os.environ, BENCH_HEADER_NAME=name, BENCH_HEADER_VALUE=value)
+    cmd = [
+        "taskset",
+        "-c",
+        LOAD_CORE,
+        wrk_bin,
+        "-t1",
+        f"-c{connections}",
+        f"-d{duration}s",
+        "--timeout",
+        "10s",
+        "-s",
+        str(BENCH / "wrk_report.lua"),
+        f"http://127.0.0.1:{port}{ep.path}",
+    ]
+    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
+    match = re.search(r"WRKJSON (\{.*\})", done.stdout)
+    assert match, done.stdout + done.stderr
+    data = json.loads(match.group(1))
+    secs = data["duration_us"] / 1e6
+    return {
+        "requests": data["requests"],
+        "rps": data["requests"] / secs if secs else 0.0,
+        "p50_ms": data["p50_us"] / 1000,
+        "p95_ms": data["p95_us"] / 1000,
+        "p99_ms": data["p99_us"] / 1000,
+        "max_ms": data["max_us"] / 1000,
+        "errors": data["socket_errors"] + data["non_2xx"],
+    }
+
+
+def bench_database(name: str, url: str, opts: argparse.Namespace, wrk_bin: str) -> dict[str, Any]:
+    from inprocess import headers_for
+
+    env = common.bench_env(url)
+    stamp = common.BENCH_VAR / f"generated-{name}-{opts.scale:g}.json"
+    if opts.regenerate or (opts.generate and not stamp.exists()):
+        generate(name, url, scale=opts.scale)
+    if not stamp.exists():
+        raise SystemExit(f"No generated {name} directory; run with --generate (see bench/README.md).")
+    generation = json.loads(stamp.read_text())
+    log(f"{name}: creating the bench users, token and session")
+    creds_file = common.BENCH_VAR / f"creds-{name}.json"
+    creds_file.write_text(run_py([str(BENCH / "inprocess.py"), "users"], env))
+    creds = json.loads(creds_file.read_text())
+
+    log(f"{name}: in-process measurements (SQL capture, data floor, query plans, matcher), pinned to core 0")
+    measured_file = common.BENCH_VAR / f"inprocess-{name}.json"
+    run_py(
+        [
+            str(BENCH / "inprocess.py"),
+            "measure",
+            "--creds",
+            str(creds_file),
+            "--out",
+            str(measured_file),
+            "--repeat",
+            str(opts.repeat),
+        ],
+        env,
+        pin=SERVER_CORE,
+    )
+    inproc = json.loads(measured_file.read_text())
+
+    log(
+        f"{name}: starting the server and the floor app (waitress, {opts.threads} threads, core {SERVER_CORE})"
+    )
+    server = start(
+        [LIAISON, "serve", "--host", "127.0.0.1", "--port", str(SERVER_PORT), "--threads", str(opts.threads)],
+        env,
+        common.BENCH_VAR / f"server-{name}.log",
+    )
+    floor = None
+    try:
+        wait_ready(SERVER_PORT, server)
+        captured = {}
+        for ep in ENDPOINTS:
+            status, ctype, body = fetch(SERVER_PORT, ep.path, headers_for(ep.auth, creds))
+            if status != 200:
+                raise SystemExit(f"{name}: {ep.path} answered {status}: {body[:300]!r}")
+            captured[ep.path] = {"content_type": ctype, "body_b64": base64.b64encode(body).decode()}
+        captured_file = common.BENCH_VAR / f"captured-{name}.json"
+        captured_file.write_text(json.dumps(captured))
+        floor = start(
+            [
+                PY,
+                str(BENCH / "floor_app.py"),
+                "--captured",
+                str(captured_file),
+                "--port",
+                str(FLOOR_PORT),
+                "--threads",
+                str(opts.threads),
+            ],
+            env,
+            common.BENCH_VAR / f"floor-{name}.log",
+        )
+        wait_ready(FLOOR_PORT, floor)
+        rows: dict[str, Any] = {}
+        for ep in ENDPOINTS:
+            hdrs = headers_for(ep.auth, creds)
+            status, _, body = fetch(FLOOR_PORT, ep.path, hdrs)
+            assert status == 200 and len(body) == len(base64.b64decode(captured[ep.path]["body_b64"])), (
+                ep.path
+            )
+            for port in (SERVER_PORT, FLOOR_PORT):  # warm up
+                for _ in range(3):
+                    fetch(port, ep.path, hdrs)
+            row = {"bytes": len(body)}
+            for label, port in (("server", SERVER_PORT), ("floor", FLOOR_PORT)):
+                row[f"{label}_c1"] = wrk(wrk_bin, port, ep, hdrs, connections=1, duration=opts.duration)
+                row[f"{label}_cN"] = wrk(
+                    wrk_bin, port, ep, hdrs, connections=opts.connections, duration=opts.duration
+                )
+            rows[ep.path] = row
+            log(
+                f"{name}: {ep.name}: p50 {row['server_c1']['p50_ms']:.1f} ms, p95 {row['server_c1']['p95_ms']:.1f} ms,"
+                f" {row['server_cN']['rps']:.0f} req/s (floor p50 {row['floor_c1']['p50_ms']:.2f} ms)"
+            )
+    finally:
+        if floor is not None:
+            stop(floor)
+        stop(server)
+    return {"name": name, "generation": generation, "inprocess": inproc, "http": rows}
+
+
+def small_counts(opts: argparse.Namespace) -> dict[str, Any]:
+    """Query counts on a directory 100 times smaller, for the constant-queries check."""
+    url = f"sqlite:///{common.BENCH_VAR / 'small.sqlite3'}"
+    env = common.bench_env(url)
+    if not (common.BENCH_VAR / "small.sqlite3").exists() or opts.regenerate:
+        run_py([str(BENCH / "generate.py"), "--reset", "--scale", "0.01"], env)
+    creds_file = common.BENCH_VAR / "creds-small.json"
+    creds_file.write_text(run_py([str(BENCH / "inprocess.py"), "users"], env))
+    out = common.BENCH_VAR / "counts-small.json"
+    run_py([str(BENCH / "inprocess.py"), "counts", "--creds", str(creds_file), "--out", str(out)], env)
+    return json.loads(out.read_text())
+
+
+# --- report -------------------------------------------------------------------------------------
+
+
+def f(ms: float) -> str:
+    return f"{ms:.1f}" if ms >= 10 else f"{ms:.2f}"
+
+
+def verdict(ok: bool) -> str:
+    return "**pass**" if ok else "**FAIL**"
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    import sqlite3
+
+    pg = (
+        subprocess.run(
+            ["psql", "-h", "127.0.0.1", "-U", "postgres", "-tAc", "show server_version"],
+            capture_output=True,
+            text=True,
+        ).stdout.strip()
+        or "?"
+    )
+    return (
+        f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"PostgreSQL {pg}"
+    )
+
+
+def report(
+    results: list[dict[str, Any]], small: dict[str, Any], opts: argparse.Namespace, took: float
+) -> str:
+    lines = [
+        "# Directory benchmark",
+        "",
+        f"Run {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} by `uv run python bench/run.py` "
+        f"({took / 60:.1f} min for the run, generation excluded). Machine: {machine()}. "
+        f"Load average at start / end: {opts.load_start} / {os.getloadavg()[0]:.2f}.",
+        "",
+        f"Server: `liaison serve --threads {opts.threads}` (waitress), DJANGO_DEBUG=0, pinned to core {SERVER_CORE}; "
+        f"wrk pinned to core {LOAD_CORE}, {opts.duration} s per measurement. **Server time = wrk latency "
+        f"on loopback with 1 connection** (no queueing; includes ~0.1 ms of loopback and wrk). req/s and the "
+        f"loaded latencies are with {opts.connections} connections. Framework floor = the same Django settings "
+        f"and middleware serving the captured bytes (bench/floor_app.py), same server, same core. Data floor = "
+        f"the endpoint's own SQL (captured in process) replayed on a raw cursor, {opts.repeat} times.",
+        "",
+        "User: EDITOR of one top-level organisation, INTERNAL clearance (the access filter applies); "
+        "API requests with a bearer token, pages with a session cookie.",
+        "",
+    ]
+    for r in results:
+        g = r["generation"]
+        c = g["counts"]
+        lines += [
+            f"## {r['name']}",
+            "",
+            f"Directory: {c['organisations']:,} organisations (depth ≤ {c['max depth']}), {c['people']:,} people, "
+            f"{c['positions']:,} positions, {c['name keys']:,} name keys; generated in {g['seconds']:.0f} s.",
+            "",
+            "| endpoint | queries | server p50 ms | server p95 ms | req/s (c=%d) | p50/p95 ms (c=%d) | "
+            "framework floor p50/p95 ms | floor req/s | data floor p50/p95 ms | target | result |"
+            % (opts.connections, opts.connections),
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+        ]
+        for ep in ENDPOINTS:
+            h = r["http"][ep.path]
+            ip = r["inprocess"]["endpoints"][ep.path]
+            s1, sN, f1, fN, d = h["server_c1"], h["server_cN"], h["floor_c1"], h["floor_cN"], ip["data_floor"]
+            if ep.kind == "list-api":
+                bound = 2 * (f1["p50_ms"] + d["p50_ms"])
+                target = f"p50 ≤ 2×(floors) = {f(bound)} ms (now {s1['p50_ms'] / (f1['p50_ms'] + d['p50_ms']):.1f}×)"
+                result = verdict(s1["p50_ms"] <= bound)
+            elif ep.kind in ("list-page", "search-page"):
+                target = "p95 < 50 ms"
+                result = verdict(s1["p95_ms"] < 50)
+            else:
+                target = "(p95 < 50 ms, not a stated target)"
+                result = "pass" if s1["p95_ms"] < 50 else "over"
+            errors = s1["errors"] + sN["errors"]
+            lines.append(
+                f"| `{ep.path}` | {ip['queries']} | {f(s1['p50_ms'])} | {f(s1['p95_ms'])} | {sN['rps']:.1f} | "
+                f"{f(sN['p50_ms'])} / {f(sN['p95_ms'])} | {f(f1['p50_ms'])} / {f(f1['p95_ms'])} | {fN['rps']:.0f} | "
+                f"{f(d['p50_ms'])} / {f(d['p95_ms'])} | {target} | {result}"
+                + (f" ({errors} errors)" if errors else "")
+                + " |"
+            )
+        m = r["inprocess"]["matcher"]
+        lines += [
+            "",
+            f'Name matcher, in process (`name_index.lookup(kind="person")`, {m["queries"]} queries, pinned to core '
+            f"{SERVER_CORE}): p50 {f(m['p50_ms'])} ms, p95 {f(m['p95_ms'])} ms, max {f(m['max_ms'])} ms — "
+            f"target p95 < 20 ms: {verdict(m['p95_ms'] < 20)}.",
+            "",
+            "| query category | n | p50 ms | max ms |",
+            "|---|---:|---:|---:|",
+        ]
+        for cat, v in m["by_category"].items():
+            lines.append(f"| {cat} | {v['n']} | {f(v['p50_ms'])} | {f(v['max_ms'])} |")
+        lines += [
+            "",
+            "Slowest lookups: "
+            + "; ".join(f"“{s['query']}” {f(s['ms'])} ms ({s['results']} results)" for s in m["slowest"][:5])
+            + ".",
+            "",
+        ]
+
+    # Constant number of queries.
+    lines += [
+        "## Queries per request (constant at 50 rows regardless of database size?)",
+        "",
+        "| endpoint | small SQLite (1 % scale) | "
+        + " | ".join(f"full {r['name']}" for r in results)
+        + " | full, 10 rows instead of 50 | constant |",
+        "|---|---:|" + "---:|" * len(results) + "---:|---|",
+    ]
+    for ep in ENDPOINTS:
+        if ep.kind not in ("list-api", "list-page"):
+            continue
+        counts = [small[ep.path]["queries"]] + [
+            r["inprocess"]["endpoints"][ep.path]["queries"] for r in results
+        ]
+        ten = [r["inprocess"]["endpoints"][ep.path].get("queries_at_10_rows") for r in results]
+        ten_s = " / ".join(str(t) for t in ten) if ep.path in SMALL_PAGES else "—"
+        constant = len(set(counts)) == 1 and (ep.path not in SMALL_PAGES or set(ten) == {counts[0]})
+        lines.append(
+            f"| `{ep.path}` | " + " | ".join(str(c) for c in counts) + f" | {ten_s} | {verdict(constant)} |"
+        )
+    lines.append("")
+    return "\n".join(lines)
+
+
+def plans_report(results: list[dict[str, Any]]) -> str:
+    out = ["# Query plans of the heaviest statements (from the last run)", ""]
+    for r in results:
+        out += [f"## {r['name']}", ""]
+        for ep in ENDPOINTS:
+            ip = r["inprocess"]["endpoints"][ep.path]
+            out += [
+                f"### `{ep.path}` ({ip['queries']} queries, data floor p50 {f(ip['data_floor']['p50_ms'])} ms)",
+                "",
+            ]
+            for p in ip["plans"]:
+                out += [
+                    f"Median {f(p['median_ms'])} ms:",
+                    "",
+                    "```sql",
+                    p["sql"],
+                    "```",
+                    "",
+                    "```",
+                    p["plan"],
+                    "```",
+                    "",
+                ]
+        m = r["inprocess"]["matcher"]
+        out += ["### Name matcher: slowest lookup", ""]
+        for b in m["breakdown"]:
+            if "sql" in b:
+                out.append(f"- {f(b['ms'])} ms, {b['rows']} rows: `{b['sql'][:200]}` params {b['params']}")
+            else:
+                out.append(f"- “{b['query']}”: total {f(b['total_ms'])} ms, of which SQL {f(b['sql_ms'])} ms")
+        out.append("")
+        for p in m["plans"]:
+            out += ["```sql", p["sql"], "```", "", "```", p["plan"], "```", ""]
+    return "\n".join(out)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    parser.add_argument("--databases", default="sqlite,postgresql")
+    parser.add_argument("--generate", action="store_true", help="generate a database that is missing")
+    parser.add_argument("--regenerate", action="store_true", help="regenerate every database first")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--duration", type=int, default=10, help="seconds per wrk measurement")
+    parser.add_argument("--connections", type=int, default=4)
+    parser.add_argument("--threads", type=int, default=4, help="waitress threads")
+    parser.add_argument("--repeat", type=int, default=30, help="data-floor replays per endpoint")
+    opts = parser.parse_args()
+    if not shutil.which("taskset"):
+        raise SystemExit("taskset (util-linux) is needed to pin the server and the load generator")
+    wrk_bin = ensure_wrk()
+    opts.load_start = f"{os.getloadavg()[0]:.2f}"
+    common.BENCH_VAR.mkdir(parents=True, exist_ok=True)
+    RESULTS.mkdir(exist_ok=True)
+    started = time.perf_counter()
+    urls = common.database_urls()
+    results = []
+    for name in opts.databases.split(","):
+        results.append(bench_database(name, urls[name], opts, wrk_bin))
+        (RESULTS / f"directory-{name}.json").write_text(json.dumps(results[-1], indent=1, default=str))
+    log("query counts on the small directory")
+    small = small_counts(opts)
+    took = time.perf_counter() - started
+    text = report(results, small, opts, took)
+    (RESULTS / "directory.md").write_text(text)
+    (RESULTS / "plans.md").write_text(plans_report(results))
+    print(text)
+
+
+if __name__ == "__main__":
+    sys.path.insert(0, str(BENCH))
+    main()

@@ -1,0 +1,3 @@
+"""Fixtures shared by every module's tests."""
+
+pytest_plugins = ["liaison.core.tests.browser"]

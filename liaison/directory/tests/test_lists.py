@@ -1,0 +1,163 @@
+"""List pages and list endpoints: filters, search through the matcher, constant query counts."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
+
+from liaison.core.access import Role
+from liaison.core.models import Classification
+from liaison.accounts.models import User
+from liaison.core.testing import PASSWORD, make_org, make_person, make_superuser, make_user
+from liaison.directory import services
+from liaison.directory.services import NameInput
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def world():
+    root = make_org("Ministry of Foreign Affairs", pillar="state")
+    vufo = make_org("Vietnam Union of Friendship Organizations", pillar="people", kind="mass_organisation")
+    user = make_user(org=root, role=Role.EDITOR, clearance=Classification.INTERNAL)
+    return root, vufo, user
+
+
+def _grow(parent, n):
+    admin = make_superuser("grower") if not User.objects.filter(username="grower").exists() else None
+    admin = admin or User.objects.get(username="grower")
+    for i in range(n):
+        org = make_org(f"Department {i}", parent=parent)
+        person = make_person(f"Nguyễn Văn {i}", owner=org)
+        services.add_position(
+            by=admin, person=person, data=services.PositionInput(organisation=org, title_en="Director")
+        )
+
+
+def _count_queries(client, url, params=None):
+    client.get(url, params or {})  # the first request after sign-in also saves the session
+    with CaptureQueriesContext(connection) as ctx:
+        response = client.get(url, params or {})
+    assert response.status_code == 200
+    return len(ctx.captured_queries)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/directory/organisations/",
+        "/directory/people/",
+        "/api/directory/organisations",
+        "/api/directory/people",
+        "/directory/organisations/tree/",
+    ],
+)
+def test_list_pages_and_endpoints_run_the_same_number_of_queries_for_3_and_30_rows(client, world, url):
+    # Budget per request (session auth): session, user, memberships (policy), then the page's own:
+    # count, rows, prefetched names, and for people their current positions.
+    root, _, user = world
+    client.login(username=user.username, password=PASSWORD)
+    _grow(root, 3)
+    few = _count_queries(client, url)
+    _grow(root, 27)
+    many = _count_queries(client, url)
+    assert few == many
+
+
+def test_the_organisation_list_runs_a_known_query_budget(client, world, django_assert_num_queries):
+    root, _, user = world
+    _grow(root, 5)
+    client.login(username=user.username, password=PASSWORD)
+    client.get("/")  # the first request after sign-in also saves the session
+    # 1 session, 2 user, 3 memberships (access policy), 4 count, 5 rows (with country and parent),
+    # 6 names of the page's rows, 7 country choices for the filter
+    with django_assert_num_queries(7):
+        client.get("/directory/organisations/")
+
+
+def test_the_people_list_runs_a_known_query_budget(client, world, django_assert_num_queries):
+    root, _, user = world
+    _grow(root, 5)
+    client.login(username=user.username, password=PASSWORD)
+    client.get("/")
+    # 1 session, 2 user, 3 memberships, 4 count, 5 rows (with nationality), 6 names,
+    # 7 current positions (with organisation), 8 their organisations' names, 9 country choices
+    with django_assert_num_queries(9):
+        client.get("/directory/people/")
+
+
+def test_the_api_list_runs_a_known_query_budget(client, world, django_assert_num_queries):
+    root, _, user = world
+    _grow(root, 5)
+    client.login(username=user.username, password=PASSWORD)
+    client.get("/")
+    # 1 session, 2 user, 3 memberships, 4 count, 5 rows, 6 names
+    with django_assert_num_queries(6):
+        client.get("/api/directory/organisations?limit=50")
+
+
+def test_filters_narrow_the_organisation_list(client, world):
+    root, vufo, user = world
+    client.login(username=user.username, password=PASSWORD)
+    response = client.get("/api/directory/organisations", {"pillar": "people"})
+    names = [item["name"] for item in response.json()["items"]]
+    assert names == ["Vietnam Union of Friendship Organizations"]
+
+
+def test_searching_organisations_uses_the_name_matcher_in_any_script(client, world):
+    root, vufo, user = world
+    make_org(
+        "Central External Relations Commission",
+        pillar="party",
+        kind="commission",
+        extra_names=[NameInput(value="Ban Đối ngoại Trung ương", language="vi")],
+    )
+    client.login(username=user.username, password=PASSWORD)
+    response = client.get("/api/directory/organisations", {"q": "ban doi ngoai trung uong"})
+    assert [i["name"] for i in response.json()["items"]][0] == "Central External Relations Commission"
+
+
+def test_an_ambiguous_arabic_spelling_lists_every_candidate(client, world):
+    root, _, user = world
+    for name in ("Lê Hoài Trung", "Nguyễn Phú Trọng", "Trương Thị Mai"):
+        make_person(name, owner=root)
+    client.login(username=user.username, password=PASSWORD)
+    response = client.get("/api/directory/people", {"q": "ترونغ"})
+    found = {i["name"] for i in response.json()["items"]}
+    assert {"Lê Hoài Trung", "Nguyễn Phú Trọng", "Trương Thị Mai"} <= found
+
+
+def test_the_list_answers_htmx_with_only_the_results_partial(client, world):
+    root, _, user = world
+    client.login(username=user.username, password=PASSWORD)
+    response = client.get("/directory/organisations/", headers={"HX-Request": "true"})
+    assert response.status_code == 200
+    assert "<html" not in response.text
+    assert "Ministry of Foreign Affairs" in response.text
+
+
+def test_an_empty_search_says_so(client, world):
+    _, _, user = world
+    client.login(username=user.username, password=PASSWORD)
+    response = client.get(reverse("directory:person-list"), {"q": "Zzyzx Qwerty"})
+    assert "No person matches" in response.text
+
+
+@pytest.mark.parametrize("params", [{"limit": 0}, {"limit": 1000}, {"offset": -1}, {"limit": "x"}])
+def test_bad_paging_parameters_get_a_4xx_json_error(client, world, params):
+    _, _, user = world
+    client.login(username=user.username, password=PASSWORD)
+    response = client.get("/api/directory/organisations", params)
+    assert 400 <= response.status_code < 500
+    assert response.json()["detail"]
+
+
+def test_junk_filter_values_never_cause_a_server_error(client, world):
+    _, _, user = world
+    client.login(username=user.username, password=PASSWORD)
+    for url in ("/directory/organisations/", "/directory/people/", "/directory/people/holders/"):
+        for params in (
+            {"parent": "x", "on": "2023-13-45", "sort": "'; drop", "page": "-4"},
+            {"organisation": "abc", "on": "yesterday"},
+        ):
+            assert client.get(url, params).status_code in (200, 404)
