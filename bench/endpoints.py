@@ -68,6 +68,8 @@ ENDPOINTS: tuple[Endpoint, ...] = (
 
 # For the constant-query check: the same list endpoints with fewer rows.
 SMALL_PAGES = {
-    "/api/directory/organisations?pillar=state&limit=50": "/api/directory/organisations?pillar=state&limit=10",
+    "/api/directory/organisations?pillar=state&limit=50": (
+        "/api/directory/organisations?pillar=state&limit=10"
+    ),
     "/api/directory/people?nationality=VN&limit=50": "/api/directory/people?nationality=VN&limit=10",
 }

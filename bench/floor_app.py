@@ -21,7 +21,7 @@ import common
 CAPTURED: dict[str, tuple[str, bytes]] = {}
 
 
-def captured_view(request):  # noqa: ANN001, ANN201 - a bare Django view
+def captured_view(request):
     from django.http import HttpResponse, HttpResponseNotFound
 
     found = CAPTURED.get(request.get_full_path())
@@ -47,7 +47,9 @@ def main() -> None:
     parser.add_argument("--port", type=int, default=8766)
     parser.add_argument("--threads", type=int, default=4)
     opts = parser.parse_args()
-    for path, item in json.loads(open(opts.captured).read()).items():
+    with open(opts.captured) as fh:
+        captured = json.load(fh)
+    for path, item in captured.items():
         CAPTURED[path] = (item["content_type"], base64.b64decode(item["body_b64"]))
     common.setup_django()
     from django.conf import settings

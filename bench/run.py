@@ -75,7 +75,7 @@ def generate(name: str, url: str, *, scale: float) -> dict[str, Any]:
 
 
 def start(cmd: list[str], env: dict[str, str], logfile: Path) -> subprocess.Popen[bytes]:
-    out = open(logfile, "wb")
+    out = open(logfile, "wb")  # noqa: SIM115 - handed to the server process for its lifetime
     return subprocess.Popen(
         ["taskset", "-c", SERVER_CORE, *cmd],
         env=env,
@@ -187,7 +187,8 @@ def bench_database(name: str, url: str, opts: argparse.Namespace, wrk_bin: str) 
     inproc = json.loads(measured_file.read_text())
 
     log(
-        f"{name}: starting the server and the floor app (waitress, {opts.threads} threads, core {SERVER_CORE})"
+        f"{name}: starting the server and the floor app "
+        f"(waitress, {opts.threads} threads, core {SERVER_CORE})"
     )
     server = start(
         [LIAISON, "serve", "--host", "127.0.0.1", "--port", str(SERVER_PORT), "--threads", str(opts.threads)],
@@ -238,7 +239,8 @@ def bench_database(name: str, url: str, opts: argparse.Namespace, wrk_bin: str) 
                 )
             rows[ep.path] = row
             log(
-                f"{name}: {ep.name}: p50 {row['server_c1']['p50_ms']:.1f} ms, p95 {row['server_c1']['p95_ms']:.1f} ms,"
+                f"{name}: {ep.name}: p50 {row['server_c1']['p50_ms']:.1f} ms, "
+                f"p95 {row['server_c1']['p95_ms']:.1f} ms,"
                 f" {row['server_cN']['rps']:.0f} req/s (floor p50 {row['floor_c1']['p50_ms']:.2f} ms)"
             )
     finally:
@@ -292,9 +294,23 @@ def machine() -> str:
         or "?"
     )
     return (
-        f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, SQLite {sqlite3.sqlite_version}, "
+        f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, "
+        f"SQLite {sqlite3.sqlite_version}, "
         f"PostgreSQL {pg}"
     )
+
+
+def git_rev() -> str:
+    rev = subprocess.run(
+        ["git", "rev-parse", "--short", "HEAD"], cwd=common.REPO, capture_output=True, text=True
+    )
+    dirty = subprocess.run(
+        ["git", "status", "--porcelain", "--", "liaison", "config"],
+        cwd=common.REPO,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    return rev.stdout.strip() + (" with uncommitted changes to liaison/ or config/" if dirty else "")
 
 
 def report(
@@ -305,14 +321,16 @@ def report(
         "",
         f"Run {dt.datetime.now().strftime('%Y-%m-%d %H:%M')} by `uv run python bench/run.py` "
         f"({took / 60:.1f} min for the run, generation excluded). Machine: {machine()}. "
-        f"Load average at start / end: {opts.load_start} / {os.getloadavg()[0]:.2f}.",
+        f"Load average at start / end: {opts.load_start} / {os.getloadavg()[0]:.2f}."
+        f" Code: commit {git_rev()}.",
         "",
-        f"Server: `liaison serve --threads {opts.threads}` (waitress), DJANGO_DEBUG=0, pinned to core {SERVER_CORE}; "
-        f"wrk pinned to core {LOAD_CORE}, {opts.duration} s per measurement. **Server time = wrk latency "
-        f"on loopback with 1 connection** (no queueing; includes ~0.1 ms of loopback and wrk). req/s and the "
-        f"loaded latencies are with {opts.connections} connections. Framework floor = the same Django settings "
-        f"and middleware serving the captured bytes (bench/floor_app.py), same server, same core. Data floor = "
-        f"the endpoint's own SQL (captured in process) replayed on a raw cursor, {opts.repeat} times.",
+        f"Server: `liaison serve --threads {opts.threads}` (waitress), DJANGO_DEBUG=0, "
+        f"pinned to core {SERVER_CORE}; wrk pinned to core {LOAD_CORE}, {opts.duration} s per measurement. "
+        "**Server time = wrk latency on loopback with 1 connection** (no queueing; includes ~0.1 ms of "
+        f"loopback and wrk). req/s and the loaded latencies are with {opts.connections} connections. "
+        "Framework floor = the same Django settings and middleware serving the captured bytes "
+        "(bench/floor_app.py), same server, same core. Data floor = the endpoint's own SQL (captured in "
+        f"process) replayed on a raw cursor, {opts.repeat} times.",
         "",
         "User: EDITOR of one top-level organisation, INTERNAL clearance (the access filter applies); "
         "API requests with a bearer token, pages with a session cookie.",
@@ -324,12 +342,13 @@ def report(
         lines += [
             f"## {r['name']}",
             "",
-            f"Directory: {c['organisations']:,} organisations (depth ≤ {c['max depth']}), {c['people']:,} people, "
+            f"Directory: {c['organisations']:,} organisations (depth ≤ {c['max depth']}), "
+            f"{c['people']:,} people, "
             f"{c['positions']:,} positions, {c['name keys']:,} name keys; generated in {g['seconds']:.0f} s.",
             "",
-            "| endpoint | queries | server p50 ms | server p95 ms | req/s (c=%d) | p50/p95 ms (c=%d) | "
-            "framework floor p50/p95 ms | floor req/s | data floor p50/p95 ms | target | result |"
-            % (opts.connections, opts.connections),
+            f"| endpoint | queries | server p50 ms | server p95 ms | req/s (c={opts.connections}) | "
+            f"p50/p95 ms (c={opts.connections}) | framework floor p50/p95 ms | floor req/s | "
+            "data floor p50/p95 ms | target | result |",
             "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
         ]
         for ep in ENDPOINTS:
@@ -338,7 +357,8 @@ def report(
             s1, sN, f1, fN, d = h["server_c1"], h["server_cN"], h["floor_c1"], h["floor_cN"], ip["data_floor"]
             if ep.kind == "list-api":
                 bound = 2 * (f1["p50_ms"] + d["p50_ms"])
-                target = f"p50 ≤ 2×(floors) = {f(bound)} ms (now {s1['p50_ms'] / (f1['p50_ms'] + d['p50_ms']):.1f}×)"
+                ratio = s1["p50_ms"] / (f1["p50_ms"] + d["p50_ms"])
+                target = f"p50 ≤ 2×(floors) = {f(bound)} ms (now {ratio:.1f}×)"
                 result = verdict(s1["p50_ms"] <= bound)
             elif ep.kind in ("list-page", "search-page"):
                 target = "p95 < 50 ms"
@@ -348,8 +368,9 @@ def report(
                 result = "pass" if s1["p95_ms"] < 50 else "over"
             errors = s1["errors"] + sN["errors"]
             lines.append(
-                f"| `{ep.path}` | {ip['queries']} | {f(s1['p50_ms'])} | {f(s1['p95_ms'])} | {sN['rps']:.1f} | "
-                f"{f(sN['p50_ms'])} / {f(sN['p95_ms'])} | {f(f1['p50_ms'])} / {f(f1['p95_ms'])} | {fN['rps']:.0f} | "
+                f"| `{ep.path}` | {ip['queries']} | {f(s1['p50_ms'])} | {f(s1['p95_ms'])} | "
+                f"{sN['rps']:.1f} | {f(sN['p50_ms'])} / {f(sN['p95_ms'])} | "
+                f"{f(f1['p50_ms'])} / {f(f1['p95_ms'])} | {fN['rps']:.0f} | "
                 f"{f(d['p50_ms'])} / {f(d['p95_ms'])} | {target} | {result}"
                 + (f" ({errors} errors)" if errors else "")
                 + " |"
@@ -357,8 +378,9 @@ def report(
         m = r["inprocess"]["matcher"]
         lines += [
             "",
-            f'Name matcher, in process (`name_index.lookup(kind="person")`, {m["queries"]} queries, pinned to core '
-            f"{SERVER_CORE}): p50 {f(m['p50_ms'])} ms, p95 {f(m['p95_ms'])} ms, max {f(m['max_ms'])} ms — "
+            'Name matcher, in process (`name_index.lookup(kind="person")`, '
+            f"{m['queries']} queries, pinned to core {SERVER_CORE}): "
+            f"p50 {f(m['p50_ms'])} ms, p95 {f(m['p95_ms'])} ms, max {f(m['max_ms'])} ms — "
             f"target p95 < 20 ms: {verdict(m['p95_ms'] < 20)}.",
             "",
             "| query category | n | p50 ms | max ms |",
@@ -366,6 +388,13 @@ def report(
         ]
         for cat, v in m["by_category"].items():
             lines.append(f"| {cat} | {v['n']} | {f(v['p50_ms'])} | {f(v['max_ms'])} |")
+        split = [b for b in m["breakdown"] if "total_ms" in b]
+        lines += [
+            "",
+            "Where the slowest lookups spend their time (their SQL replayed alone vs the whole lookup): "
+            + "; ".join(f"“{b['query']}” {f(b['sql_ms'])} of {f(b['total_ms'])} ms in SQL" for b in split)
+            + ".",
+        ]
         lines += [
             "",
             "Slowest lookups: "
@@ -406,7 +435,8 @@ def plans_report(results: list[dict[str, Any]]) -> str:
         for ep in ENDPOINTS:
             ip = r["inprocess"]["endpoints"][ep.path]
             out += [
-                f"### `{ep.path}` ({ip['queries']} queries, data floor p50 {f(ip['data_floor']['p50_ms'])} ms)",
+                f"### `{ep.path}` ({ip['queries']} queries, "
+                f"data floor p50 {f(ip['data_floor']['p50_ms'])} ms)",
                 "",
             ]
             for p in ip["plans"]:

@@ -99,6 +99,69 @@ def cmd_match(opts: argparse.Namespace) -> int:
     return 0
 
 
+_TRANSFER_KINDS = {"organisations": "organisation", "people": "person"}
+
+
+def _user_named(username: str) -> Any:
+    from liaison.accounts.models import User
+
+    user = User.objects.filter(username=username, is_active=True).first()
+    if user is None:
+        print(f"No active user named {username!r}.", file=sys.stderr)
+    return user
+
+
+def cmd_export(opts: argparse.Namespace) -> int:
+    """Export organisations or people (what --as may see; without it, everything) to a file."""
+    _setup()
+    from pathlib import Path
+
+    from liaison.core.audit import acting_as
+    from liaison.directory.transfer import export_file
+
+    user = _user_named(opts.as_user) if opts.as_user else None
+    if opts.as_user and user is None:
+        return 2
+    with acting_as(user, via="cli"):
+        count = export_file(
+            user=user, kind=_TRANSFER_KINDS[opts.kind], fmt=opts.format, path=Path(opts.output)
+        )
+    print(f"Exported {count} {opts.kind} to {opts.output}.")
+    return 0
+
+
+def cmd_import(opts: argparse.Namespace) -> int:
+    """Check a file and print what it would do; with --commit, import it (all rows or none)."""
+    _setup()
+    from pathlib import Path
+
+    from liaison.directory.tabular import TableError
+    from liaison.directory.transfer import import_file
+
+    user = _user_named(opts.as_user)
+    if user is None:
+        return 2
+    try:
+        report = import_file(
+            user=user, kind=_TRANSFER_KINDS[opts.kind], path=Path(opts.file), commit=opts.commit
+        )
+    except (OSError, TableError) as error:
+        print(f"Cannot read {opts.file}: {error}", file=sys.stderr)
+        return 2
+    for plan in report.plans:
+        changes = ", ".join(plan.changes)
+        print(f"row {plan.row:>6}  {plan.action:<9}  {plan.key or '-':<24}  {plan.label}  {changes}")
+    for error in report.errors:
+        print(error, file=sys.stderr)
+    counts = report.counts
+    summary = f"{counts['create']} to create, {counts['update']} to update, {counts['unchanged']} unchanged"
+    if report.errors:
+        print(f"{len(report.errors)} errors; nothing was imported ({summary}).", file=sys.stderr)
+        return 1
+    print(f"Imported: {summary}." if report.committed else f"Dry run: {summary}. Add --commit to import.")
+    return 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="liaison", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -131,6 +194,22 @@ def build_parser() -> argparse.ArgumentParser:
     match.add_argument("query")
     match.add_argument("--limit", type=int, default=10)
     match.set_defaults(func=cmd_match)
+
+    export = sub.add_parser("export", help="export organisations or people to a CSV or XLSX file")
+    export.add_argument("kind", choices=sorted(_TRANSFER_KINDS))
+    export.add_argument("--format", choices=["csv", "xlsx"], default="csv")
+    export.add_argument("-o", "--output", required=True, help="the file to write")
+    export.add_argument("--as", dest="as_user", metavar="USERNAME", help="export what this user may see")
+    export.set_defaults(func=cmd_export)
+
+    import_ = sub.add_parser("import", help="check (and with --commit, import) a CSV or XLSX file")
+    import_.add_argument("kind", choices=sorted(_TRANSFER_KINDS))
+    import_.add_argument("file")
+    import_.add_argument(
+        "--as", dest="as_user", metavar="USERNAME", required=True, help="import as this user"
+    )
+    import_.add_argument("--commit", action="store_true", help="write the rows (default: only check)")
+    import_.set_defaults(func=cmd_import)
     return parser
 
 

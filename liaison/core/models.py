@@ -273,3 +273,22 @@ class NameKey(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind}:{self.entity_id} {self.key}"
+
+
+class SearchEntry(models.Model):
+    """The folded text of one record, for full-text search (FTS5 on SQLite, tsvector on PostgreSQL).
+
+    `text` is `liaison.core.names.fold()` of everything searchable about the record, so index
+    and query share one normalisation (FTS5's tokenizer folds no Arabic letter forms and no
+    Vietnamese "đ"). Derived data: rebuilt by `liaison.core.search.index_record`.
+    """
+
+    kind = models.CharField(max_length=16)
+    entity_id = models.BigIntegerField()
+    text = models.TextField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["kind", "entity_id"], name="search_entry_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.kind}:{self.entity_id}"

@@ -207,6 +207,7 @@ def _names(items: list[Any]) -> list[services.NameInput]:
 def list_organisations(
     request: HttpRequest,
     q: str = "",
+    text: str = "",
     pillar: str = "",
     kind: str = "",
     country: str = "",
@@ -219,7 +220,14 @@ def list_organisations(
     """`q` goes through the shared name matcher: any spelling, any script."""
     limit, offset = clamp(limit, offset)
     filters = selectors.OrganisationFilters(
-        q=q[:200], pillar=pillar, kind=kind, country=country[:2], parent=parent, valid_on=on, sort=sort
+        q=q[:200],
+        text=text[:200],
+        pillar=pillar,
+        kind=kind,
+        country=country[:2],
+        parent=parent,
+        valid_on=on,
+        sort=sort,
     )
     qs = selectors.organisation_list_for_user(request.user, filters)
     lang = get_language()
@@ -354,6 +362,7 @@ def _history_out(e: Any) -> dict[str, Any]:
 def list_people(
     request: HttpRequest,
     q: str = "",
+    text: str = "",
     nationality: str = "",
     organisation: int | None = None,
     sort: str = "name",
@@ -363,7 +372,7 @@ def list_people(
     """`q` goes through the shared name matcher: any spelling, any script."""
     limit, offset = clamp(limit, offset)
     filters = selectors.PersonFilters(
-        q=q[:200], nationality=nationality[:2], organisation=organisation, sort=sort
+        q=q[:200], text=text[:200], nationality=nationality[:2], organisation=organisation, sort=sort
     )
     qs = selectors.person_list_for_user(request.user, filters)
     lang = get_language()

@@ -8,7 +8,7 @@ from typing import Any
 
 from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
 
-from liaison.core import name_index
+from liaison.core import name_index, search
 from liaison.core.access import visible
 from liaison.core.audit import history_for
 from liaison.core.models import AuditEvent
@@ -44,6 +44,7 @@ PERSON_SORTS = {
 @dataclass(frozen=True)
 class OrganisationFilters:
     q: str = ""
+    text: str = ""
     pillar: str = ""
     kind: str = ""
     country: str = ""
@@ -55,6 +56,7 @@ class OrganisationFilters:
 @dataclass(frozen=True)
 class PersonFilters:
     q: str = ""
+    text: str = ""
     nationality: str = ""
     organisation: int | None = None
     sort: str = "name"
@@ -72,6 +74,8 @@ def _ranked(qs: QuerySet[Any], *, kind: str, q: str) -> QuerySet[Any]:
 
 def organisation_list_for_user(user: Any, filters: OrganisationFilters) -> QuerySet[Organisation]:
     qs = visible(user, Organisation.objects.all())
+    if filters.text.strip():
+        qs = qs.filter(pk__in=search.matching_ids(kind="organisation", query=filters.text))
     if filters.pillar:
         qs = qs.filter(pillar=filters.pillar)
     if filters.kind:
@@ -92,6 +96,8 @@ def organisation_list_for_user(user: Any, filters: OrganisationFilters) -> Query
 
 def person_list_for_user(user: Any, filters: PersonFilters) -> QuerySet[Person]:
     qs = visible(user, Person.objects.all())
+    if filters.text.strip():
+        qs = qs.filter(pk__in=search.matching_ids(kind="person", query=filters.text))
     if filters.nationality:
         qs = qs.filter(nationality__code=filters.nationality.upper())
     if filters.organisation is not None:

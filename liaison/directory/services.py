@@ -11,7 +11,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from liaison.core import access, audit, name_index
+from liaison.core import access, audit, name_index, search
 from liaison.core.models import Classification
 from liaison.core.names import detect_script
 from liaison.core.versioning import check_version
@@ -104,6 +104,16 @@ def _refresh_organisation_names(org: Organisation) -> None:
     org.sort_name = display_name(names, "en")[:300]
     audit.update_derived(Organisation, org.pk, sort_name=org.sort_name)
     name_index.index_entity(kind=ORGANISATION, entity_id=org.pk, names=[n.value for n in names])
+    _index_organisation_text(org, names)
+
+
+def _index_organisation_text(org: Organisation, names: list[OrganisationName] | None = None) -> None:
+    names = names if names is not None else list(org.names.all())
+    search.index_record(
+        kind=ORGANISATION,
+        entity_id=org.pk,
+        parts=[*(n.value for n in names), org.notes, org.address, org.email, org.website, org.phone],
+    )
 
 
 def _add_names(target: Any, model: type[Any], link: str, names: Iterable[NameInput]) -> None:
@@ -221,6 +231,7 @@ def update_organisation(
         if organisation.parent is not None:
             organisation.owner = organisation.parent
     organisation.save()
+    _index_organisation_text(organisation)
     if organisation.path != old_path:
         _move_subtree(old_path, organisation.path, organisation.depth - old_depth)
     if shared is not None:
@@ -250,6 +261,7 @@ def delete_organisation(*, by: Any, organisation: Organisation) -> None:
     organisation.names.all().delete()
     organisation.mandates.all().delete()
     name_index.index_entity(kind=ORGANISATION, entity_id=organisation.pk, names=[])
+    search.remove_record(kind=ORGANISATION, entity_id=organisation.pk)
     organisation.delete()
 
 
@@ -294,6 +306,22 @@ def _refresh_person_names(person: Person) -> None:
     person.sort_name = display_name(names, "vi")[:300] or display_name(names, "en")[:300]
     audit.update_derived(Person, person.pk, sort_name=person.sort_name)
     name_index.index_entity(kind=PERSON, entity_id=person.pk, names=[n.value for n in names])
+    _index_person_text(person, names)
+
+
+def _index_person_text(person: Person, names: list[PersonName] | None = None) -> None:
+    names = names if names is not None else list(person.names.all())
+    titles = person.positions.values_list("title_en", "title_vi", "title_ar")
+    search.index_record(
+        kind=PERSON,
+        entity_id=person.pk,
+        parts=[
+            *(n.value for n in names),
+            person.notes,
+            person.languages,
+            *(t for row in titles for t in row),
+        ],
+    )
 
 
 @transaction.atomic
@@ -356,6 +384,7 @@ def update_person(*, by: Any, person: Person, version: int | None, changes: dict
     for key, value in changes.items():
         setattr(person, key, value)
     person.save()
+    _index_person_text(person)
     if shared is not None:
         before = sorted(person.shared_with.values_list("pk", flat=True))
         person.shared_with.set(shared)
@@ -369,6 +398,7 @@ def delete_person(*, by: Any, person: Person) -> None:
     person.positions.all().delete()
     person.names.all().delete()
     name_index.index_entity(kind=PERSON, entity_id=person.pk, names=[])
+    search.remove_record(kind=PERSON, entity_id=person.pk)
     person.delete()
 
 
@@ -411,7 +441,7 @@ def add_position(*, by: Any, person: Person, data: PositionInput) -> Position:
     if not data.title_en.strip():
         raise ValidationError({"title_en": [_("Give the title in English.")]})
     _check_dates(data.start, data.end, start_field="start", end_field="end")
-    return Position.objects.create(
+    position = Position.objects.create(
         person=person,
         organisation=data.organisation,
         title_en=data.title_en.strip(),
@@ -421,6 +451,8 @@ def add_position(*, by: Any, person: Person, data: PositionInput) -> Position:
         end=data.end,
         source=data.source,
     )
+    _index_person_text(person)
+    return position
 
 
 @transaction.atomic
@@ -436,3 +468,4 @@ def end_position(*, by: Any, position: Position, end: dt.date) -> Position:
 def remove_position(*, by: Any, position: Position) -> None:
     _require(access.can_change(by, position.person))
     position.delete()
+    _index_person_text(position.person)

@@ -39,7 +39,7 @@ import io
 import re
 import unicodedata
 from collections.abc import Iterable, Iterator, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, fields
 from typing import Any
 
 from django.utils.functional import Promise
@@ -51,6 +51,8 @@ PERSON = "person"
 MAX_ROWS = 20_000
 LIST_SEPARATOR = " | "
 BOM = "\ufeff"
+CLASSIFICATION_NAMES = {0: "public", 1: "internal", 2: "restricted"}
+CLASSIFICATION_LEVELS = {name: level for level, name in CLASSIFICATION_NAMES.items()}
 
 
 @dataclass(frozen=True)
@@ -142,6 +144,8 @@ def read_table(content: bytes, *, filename: str, kind: str) -> Table:
         first = next(raw)
     except StopIteration:
         raise TableError(_("The file is empty.")) from None
+    if not any(_text(c) for c in first):
+        raise TableError(_("The first row must name the columns, as in an export."))
     columns = _check_header([_text(c) for c in first], kind)
     rows: list[tuple[int, dict[str, str]]] = []
     for number, values in enumerate(raw, start=2):
@@ -301,9 +305,99 @@ def xlsx_bytes(columns: Sequence[str], rows: Iterable[Sequence[str]], *, title: 
     return out.getvalue(), count
 
 
+# --- Cells as values ----------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class RowError:
+    row: int
+    column: str
+    message: str
+
+    def __str__(self) -> str:
+        if self.column:
+            return _("Row %(row)s, column %(column)s: %(message)s") % vars(self)
+        return _("Row %(row)s: %(message)s") % vars(self)
+
+
+def parse_date(value: str) -> dt.date | None:
+    """A YYYY-MM-DD date, or None for a blank cell; ValueError otherwise."""
+    return dt.date.fromisoformat(value) if value else None
+
+
+def split_list(value: str) -> list[str]:
+    return [item.strip() for item in value.split(LIST_SEPARATOR.strip()) if item.strip()]
+
+
+class Cells:
+    """One row's cells, read column by column as typed values; every problem becomes a RowError."""
+
+    def __init__(self, number: int, cells: dict[str, str], errors: list[RowError]) -> None:
+        self.number = number
+        self.cells = cells
+        self.errors = errors
+        self.failed = False
+
+    def has(self, column: str) -> bool:
+        return column in self.cells
+
+    def __getitem__(self, column: str) -> str:
+        return self.cells.get(column, "")
+
+    def fail(self, column: str, message: str) -> None:
+        self.errors.append(RowError(self.number, column, message))
+        self.failed = True
+
+    def text(self, column: str, max_length: int) -> str:
+        value = self[column]
+        if len(value) > max_length:
+            self.fail(column, _("longer than %(max)s characters") % {"max": max_length})
+        return value
+
+    def date(self, column: str, value: str | None = None) -> dt.date | None:
+        value = self[column] if value is None else value
+        try:
+            return parse_date(value)
+        except ValueError:
+            self.fail(column, _("not a date (use YYYY-MM-DD): “%(value)s”") % {"value": value})
+            return None
+
+    def choice(self, column: str, choices: Any) -> str:
+        value = self[column].lower()
+        if value and value not in choices.values:
+            allowed = ", ".join(choices.values)
+            self.fail(
+                column,
+                _("“%(value)s” is not one of %(allowed)s") % {"value": self[column], "allowed": allowed},
+            )
+        return value
+
+    def required(self, column: str, message: str) -> str:
+        if not self[column]:
+            self.fail(column, message)
+        return self[column]
+
+    def lookup(self, column: str, table: dict[str, Any], message: str) -> Any:
+        """The reference-data row named by the cell (a country or locality code), None when blank."""
+        value = self[column]
+        found = table.get(value.upper()) or table.get(value) if value else None
+        if value and found is None:
+            self.fail(column, message % {"value": value})
+        return found
+
+    def dates_in_order(self, start: str, end: str, values: dict[str, Any]) -> None:
+        if values.get(start) and values.get(end) and values[end] < values[start]:
+            self.fail(end, _("the end date is before the start date"))
+
+    def classification(self) -> int | None:
+        value = self["classification"].lower()
+        if value and value not in CLASSIFICATION_LEVELS:
+            self.fail("classification", _("use public, internal or restricted"))
+        return CLASSIFICATION_LEVELS.get(value)
+
+
 # --- Records as rows ----------------------------------------------------------------------
 
-CLASSIFICATION_NAMES = {0: "public", 1: "internal", 2: "restricted"}
 NAME_LANGUAGES = ("vi", "en", "ar")
 
 
@@ -381,3 +475,107 @@ def person_row(person: Any) -> list[str]:
         LIST_SEPARATOR.join(aliases),
         LIST_SEPARATOR.join(positions),
     ]
+
+
+# --- Exported records ---------------------------------------------------------------------
+
+FORMATS = ("csv", "xlsx")
+PLURAL = {ORGANISATION: "organisations", PERSON: "people"}
+
+
+def _int_or_none(value: str | None) -> int | None:
+    return int(value) if value and value.isdigit() else None
+
+
+def filters_from(kind: str, params: Any) -> Any:
+    """The list page's filters (OrganisationFilters or PersonFilters) from its query parameters."""
+    from django.utils.dateparse import parse_date
+
+    from liaison.directory import selectors
+
+    common = {
+        "q": params.get("q", "")[:200],
+        "text": params.get("text", "")[:200],
+        "sort": params.get("sort", "name"),
+    }
+    if kind == ORGANISATION:
+        try:
+            valid_on = parse_date(params.get("on", "") or "")
+        except ValueError:
+            valid_on = None
+        wanted = {
+            **common,
+            "pillar": params.get("pillar", ""),
+            "kind": params.get("kind", ""),
+            "country": params.get("country", "")[:2],
+            "parent": _int_or_none(params.get("parent")),
+            "valid_on": valid_on,
+        }
+        cls: Any = selectors.OrganisationFilters
+    else:
+        wanted = {
+            **common,
+            "nationality": params.get("nationality", "")[:2],
+            "organisation": _int_or_none(params.get("organisation")),
+        }
+        cls = selectors.PersonFilters
+    known = {f.name for f in fields(cls)}
+    return cls(**{k: v for k, v in wanted.items() if k in known})
+
+
+def export_queryset(user: Any, kind: str, filters: Any) -> Any:
+    """The list page's records and what their rows need, in one query per relation per chunk."""
+    from django.db.models import Prefetch
+
+    from liaison.core.access import visible
+    from liaison.directory import selectors
+    from liaison.directory.models import Organisation, Position
+
+    if user is None:  # the command line without --as: every record
+        return _every_record(kind)
+    if kind == ORGANISATION:
+        return selectors.organisation_list_for_user(user, filters).select_related("locality")
+    # Positions in organisations the user may not see stay out of the file.
+    seen = visible(user, Organisation.objects.all()).values("pk")
+    positions = Position.objects.filter(organisation__in=seen).select_related("organisation")
+    return (
+        selectors.person_list_for_user(user, filters)
+        .select_related("owner")
+        .prefetch_related(
+            Prefetch("positions", queryset=positions.order_by("start", "id"), to_attr="export_positions")
+        )
+    )
+
+
+def export_rows(kind: str, queryset: Any) -> Iterator[list[str]]:
+    to_row = organisation_row if kind == ORGANISATION else person_row
+    for record in queryset.iterator(chunk_size=2000):
+        yield to_row(record)
+
+
+def export_filename(kind: str, fmt: str) -> str:
+    from django.utils import timezone
+
+    return f"liaison-{PLURAL[kind]}-{timezone.localdate():%Y%m%d}.{fmt}"
+
+
+def _every_record(kind: str) -> Any:
+    from django.db.models import Prefetch
+
+    from liaison.directory.models import Organisation, OrganisationName, Person, PersonName, Position
+
+    if kind == ORGANISATION:
+        names = Prefetch("names", queryset=OrganisationName.objects.order_by("id"))
+        related = ("country", "parent", "locality")
+        return (
+            Organisation.objects.select_related(*related).prefetch_related(names).order_by("sort_name", "id")
+        )
+    positions = Position.objects.select_related("organisation").order_by("start", "id")
+    return (
+        Person.objects.select_related("owner", "nationality")
+        .prefetch_related(
+            Prefetch("names", queryset=PersonName.objects.order_by("id")),
+            Prefetch("positions", queryset=positions, to_attr="export_positions"),
+        )
+        .order_by("sort_name", "id")
+    )

@@ -14,7 +14,6 @@ The web page and `liaison import` share `plan_import` and `run_import`.
 
 from __future__ import annotations
 
-import datetime as dt
 import os
 import re
 import secrets
@@ -29,17 +28,16 @@ from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import EmailValidator, URLValidator
 from django.db import DataError, IntegrityError, transaction
-from django.db.models import Prefetch, QuerySet
+from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from liaison.core import access, name_index
 from liaison.core.audit import acting_as
 from liaison.core.models import Classification, Pillar, SecurityEventKind, StaleRecordError
 from liaison.core.security_log import log_security_event
-from liaison.directory import selectors, services, tabular
+from liaison.directory import services, tabular
 from liaison.directory.forms import ImportForm
 from liaison.directory.models import (
     Country,
@@ -48,94 +46,50 @@ from liaison.directory.models import (
     NameKind,
     Organisation,
     OrganisationKind,
-    OrganisationName,
     Person,
-    PersonName,
-    Position,
 )
-from liaison.directory.tabular import ORGANISATION, PERSON, Table, TableError, record_key
+from liaison.directory.tabular import ORGANISATION, PERSON, Cells, RowError, Table, TableError, record_key
 
-FORMATS = ("csv", "xlsx")
 XLSX_TYPE = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-_PLURAL = {ORGANISATION: "organisations", PERSON: "people"}
 
 # --- Export -------------------------------------------------------------------------------
 
 
-def _int_or_none(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
-
-
-def filters_from(kind: str, params: Any) -> selectors.OrganisationFilters | selectors.PersonFilters:
-    """The list page's filters from query parameters."""
-    if kind == ORGANISATION:
-        return selectors.OrganisationFilters(
-            q=params.get("q", "")[:200],
-            pillar=params.get("pillar", ""),
-            kind=params.get("kind", ""),
-            country=params.get("country", "")[:2],
-            sort=params.get("sort", "name"),
-        )
-    return selectors.PersonFilters(
-        q=params.get("q", "")[:200],
-        nationality=params.get("nationality", "")[:2],
-        organisation=_int_or_none(params.get("organisation")),
-        sort=params.get("sort", "name"),
-    )
-
-
-def export_queryset(user: Any, kind: str, filters: Any) -> QuerySet[Any]:
-    """The list page's records with what their rows need: one query per 2,000 rows per relation."""
-    if kind == ORGANISATION:
-        return selectors.organisation_list_for_user(user, filters).select_related("locality")
-    # Positions in organisations the user may not see stay out of the file.
-    seen = access.visible(user, Organisation.objects.all()).values("pk")
-    positions = Position.objects.filter(organisation__in=seen).select_related("organisation")
-    return (
-        selectors.person_list_for_user(user, filters)
-        .select_related("owner")
-        .prefetch_related(
-            Prefetch("positions", queryset=positions.order_by("start", "id"), to_attr="export_positions")
-        )
-    )
-
-
-def export_rows(kind: str, queryset: QuerySet[Any]) -> Iterator[list[str]]:
-    to_row = tabular.organisation_row if kind == ORGANISATION else tabular.person_row
-    for record in queryset.iterator(chunk_size=2000):
-        yield to_row(record)
-
-
-def export_filename(kind: str, fmt: str) -> str:
-    return f"liaison-{_PLURAL[kind]}-{timezone.localdate():%Y%m%d}.{fmt}"
-
-
 def _log_export(
-    *, user: Any, request: HttpRequest | None, kind: str, fmt: str, rows: int, filters: Any
+    *, user: Any, request: HttpRequest | None, kind: str, fmt: str, rows: int, filters: Any, via: str = "web"
 ) -> None:
-    used = {k: v for k, v in vars(filters).items() if v not in ("", None)}
+    used = {
+        k: v if isinstance(v, str | int) else str(v) for k, v in vars(filters).items() if v not in ("", None)
+    }
     log_security_event(
         kind=SecurityEventKind.EXPORT,
         request=request,
         user=user,
-        detail={"kind": kind, "format": fmt, "rows": rows, "filters": used},
+        username="" if user is not None else "(cli)",
+        detail={
+            "kind": kind,
+            "format": fmt,
+            "rows": rows,
+            "filters": used,
+            **({"via": via} if via != "web" else {}),
+        },
     )
 
 
 def export_response(request: HttpRequest, *, kind: str) -> HttpResponse:
     """The list page's records as a CSV (streamed) or XLSX download."""
     fmt = request.GET.get("format", "csv")
-    if fmt not in FORMATS:
+    if fmt not in tabular.FORMATS:
         return HttpResponseBadRequest(
             _("Unknown export format “%(format)s”: use csv or xlsx.") % {"format": fmt[:20]},
             content_type="text/plain; charset=utf-8",
         )
-    filters = filters_from(kind, request.GET)
-    queryset = export_queryset(request.user, kind, filters)
-    disposition = f'attachment; filename="{export_filename(kind, fmt)}"'
+    filters = tabular.filters_from(kind, request.GET)
+    queryset = tabular.export_queryset(request.user, kind, filters)
+    disposition = f'attachment; filename="{tabular.export_filename(kind, fmt)}"'
     if fmt == "xlsx":
         content, count = tabular.xlsx_bytes(
-            tabular.header(kind), export_rows(kind, queryset), title=_PLURAL[kind]
+            tabular.header(kind), tabular.export_rows(kind, queryset), title=tabular.PLURAL[kind]
         )
         _log_export(user=request.user, request=request, kind=kind, fmt=fmt, rows=count, filters=filters)
         return HttpResponse(content, content_type=XLSX_TYPE, headers={"Content-Disposition": disposition})
@@ -143,28 +97,28 @@ def export_response(request: HttpRequest, *, kind: str) -> HttpResponse:
     count = queryset.count()
     _log_export(user=request.user, request=request, kind=kind, fmt=fmt, rows=count, filters=filters)
     return StreamingHttpResponse(
-        tabular.csv_chunks(tabular.header(kind), export_rows(kind, queryset)),
+        tabular.csv_chunks(tabular.header(kind), tabular.export_rows(kind, queryset)),
         content_type="text/csv; charset=utf-8",
         headers={"Content-Disposition": disposition},
     )
 
 
 def export_file(*, user: Any, kind: str, fmt: str, path: Path) -> int:
-    """Write every record `user` may see to `path` (the CLI); returns the number of rows."""
-    filters = filters_from(kind, {})
-    queryset = export_queryset(user, kind, filters)
+    """Write every record `user` may see (every record, for None) to `path`; returns the row count."""
+    filters = tabular.filters_from(kind, {})
+    queryset = tabular.export_queryset(user, kind, filters)
     if fmt == "xlsx":
         content, count = tabular.xlsx_bytes(
-            tabular.header(kind), export_rows(kind, queryset), title=_PLURAL[kind]
+            tabular.header(kind), tabular.export_rows(kind, queryset), title=tabular.PLURAL[kind]
         )
         path.write_bytes(content)
     else:
-        counted = _Counted(export_rows(kind, queryset))
+        counted = _Counted(tabular.export_rows(kind, queryset))
         with path.open("wb") as out:
             for chunk in tabular.csv_chunks(tabular.header(kind), counted):
                 out.write(chunk)
         count = counted.count
-    _log_export(user=user, request=None, kind=kind, fmt=fmt, rows=count, filters=filters)
+    _log_export(user=user, request=None, kind=kind, fmt=fmt, rows=count, filters=filters, via="cli")
     return count
 
 
@@ -182,7 +136,6 @@ class _Counted:
 # --- Import: the plan ---------------------------------------------------------------------
 
 CREATE, UPDATE, UNCHANGED = "create", "update", "unchanged"
-_CLASSIFICATIONS = {name: level for level, name in tabular.CLASSIFICATION_NAMES.items()}
 _LANGUAGE = re.compile(r"[a-z]{2,8}")
 # Where a service's validation error shows, when its field is not a column.
 _SERVICE_FIELDS = {
@@ -196,18 +149,6 @@ _SERVICE_FIELDS = {
 }
 
 
-@dataclass(frozen=True)
-class RowError:
-    row: int
-    column: str
-    message: str
-
-    def __str__(self) -> str:
-        if self.column:
-            return _("Row %(row)s, column %(column)s: %(message)s") % vars(self)
-        return _("Row %(row)s: %(message)s") % vars(self)
-
-
 @dataclass(eq=False)
 class RowPlan:
     """What one row will do: create a record, update one (`values` holds only the changes), or nothing."""
@@ -219,7 +160,7 @@ class RowPlan:
     record: Any = None
     values: dict[str, Any] = field(default_factory=dict)
     parent_row: RowPlan | None = None  # a parent created by an earlier row of the file
-    anchor: Organisation | None = None  # the nearest existing organisation above a new one
+    anchor: Organisation | None = None  # the nearest existing organisation above the row's place
     names: list[services.NameInput] = field(default_factory=list)
     positions: list[services.PositionInput] = field(default_factory=list)
     changes: list[str] = field(default_factory=list)
@@ -245,285 +186,211 @@ class ImportReport:
         return counts
 
 
-class _Row:
-    """One row's cells, parsed column by column; every problem becomes a RowError."""
-
-    def __init__(self, number: int, cells: dict[str, str], errors: list[RowError]) -> None:
-        self.number, self.cells, self.errors, self.failed = number, cells, errors, False
-
-    def has(self, column: str) -> bool:
-        return column in self.cells
-
-    def __getitem__(self, column: str) -> str:
-        return self.cells.get(column, "")
-
-    def fail(self, column: str, message: str) -> None:
-        self.errors.append(RowError(self.number, column, message))
-        self.failed = True
-
-    def text(self, column: str, max_length: int) -> str:
-        value = self[column]
-        if len(value) > max_length:
-            self.fail(column, _("longer than %(max)s characters") % {"max": max_length})
-        return value
-
-    def date(self, column: str) -> dt.date | None:
-        value = self[column]
-        if not value:
-            return None
-        try:
-            return dt.date.fromisoformat(value)
-        except ValueError:
-            self.fail(column, _("not a date (use YYYY-MM-DD): “%(value)s”") % {"value": value})
-            return None
-
-    def choice(self, column: str, choices: Any, *, required: bool = False) -> str:
-        value = self[column].lower()
-        if not value and not required:
-            return ""
-        if value not in choices.values:
-            allowed = ", ".join(choices.values)
-            self.fail(
-                column,
-                _("“%(value)s” is not one of %(allowed)s") % {"value": self[column], "allowed": allowed},
-            )
-        return value
-
-    def lookup(self, column: str, table: dict[str, Any], message: str) -> Any:
-        value = self[column]
-        if not value:
-            return None
-        found = table.get(value.upper() if column in ("country", "nationality") else value)
-        if found is None:
-            self.fail(column, message % {"value": value})
-        return found
-
-    def dates_in_order(self, start: str, end: str, values: dict[str, Any]) -> None:
-        if values.get(start) and values.get(end) and values[end] < values[start]:
-            self.fail(end, _("the end date is before the start date"))
-
-
 class _Records:
-    """Existing records by key, through the access policy, fetched in batches."""
+    """Existing records by key (external key or ``id:<pk>``), through the access policy, in batches."""
 
     def __init__(self, user: Any, queryset: QuerySet[Any], keys: set[str]) -> None:
-        self.visible = access.visible(user, queryset)
-        self.by_key: dict[str, Any] = {}
+        visible = access.visible(user, queryset)
         external = sorted(k for k in keys if k and not k.startswith("id:"))
         ids = sorted({int(k[3:]) for k in keys if k.startswith("id:") and k[3:].isdigit()})
-        for start in range(0, max(len(external), len(ids)), 500):
-            for r in self.visible.filter(external_key__in=external[start : start + 500]):
-                self.by_key[r.external_key] = r
-            for r in self.visible.filter(pk__in=ids[start : start + 500]):
-                self.by_key[f"id:{r.pk}"] = r
-        unseen = [k for k in external if k not in self.by_key]
-        self.taken = (
-            set(
-                queryset.model._base_manager.filter(external_key__in=unseen).values_list(
-                    "external_key", flat=True
-                )
-            )
-            if unseen
-            else set()
-        )
+        self.by_key: dict[str, Any] = {}
+        for chunk in _chunks(external):
+            self.by_key |= {r.external_key: r for r in visible.filter(external_key__in=chunk)}
+        for chunk in _chunks(ids):
+            self.by_key |= {f"id:{r.pk}": r for r in visible.filter(pk__in=chunk)}
+        # Keys of records the user cannot see: a new record may not take them.
+        self.taken: set[str] = set()
+        for chunk in _chunks([k for k in external if k not in self.by_key]):
+            found = queryset.model._base_manager.filter(external_key__in=chunk)
+            self.taken |= set(found.values_list("external_key", flat=True))
 
     def get(self, key: str) -> Any:
         return self.by_key.get(key)
 
 
-class _Planner:
-    """Validate every row of a file against the database, without writing."""
+def _chunks[T](items: list[T], size: int = 500) -> Iterator[list[T]]:
+    for start in range(0, len(items), size):
+        yield items[start : start + size]
 
-    def __init__(self, *, user: Any, kind: str, table: Table) -> None:
-        self.user, self.kind, self.table = user, kind, table
+
+class _Planner:
+    """Check every row of a file against the database and the access policy, without writing."""
+
+    kind: str
+    noun: str
+
+    def __init__(self, *, user: Any, table: Table) -> None:
+        self.user = user
+        self.table = table
         self.principal = access.principal_for(user)
-        self.report = ImportReport(kind=kind)
-        self.earlier: dict[str, RowPlan | None] = {}  # keys of rows already planned
+        self.report = ImportReport(kind=self.kind)
+        self.earlier: dict[str, RowPlan | None] = {}  # key -> its row's plan (None: the row failed)
         self.row_of_key: dict[str, int] = {}
-        self.keyless: dict[tuple[Any, str], int] = {}
+        self.keyless: dict[tuple[int | None, str], int] = {}
         self.countries = {c.code: c for c in Country.objects.all()}
 
     def plan(self) -> ImportReport:
         for number, cells in self.table.rows:
             key = cells.get("key", "")
-            if key and key in self.row_of_key:
+            if key in self.row_of_key:
+                message = _("the key “%(key)s” is already on row %(row)s")
                 self.report.errors.append(
-                    RowError(
-                        number,
-                        "key",
-                        _("the key “%(key)s” is already on row %(row)s")
-                        % {"key": key, "row": self.row_of_key[key]},
-                    )
+                    RowError(number, "key", message % {"key": key, "row": self.row_of_key[key]})
                 )
-            self.row_of_key.setdefault(key, number) if key else None
+            elif key:
+                self.row_of_key[key] = number
+        repeated = {e.row for e in self.report.errors}
         for number, cells in self.table.rows:
-            row = _Row(number, cells, self.report.errors)
-            duplicate = any(e.row == number and e.column == "key" for e in self.report.errors)
-            plan = None if duplicate else self.plan_row(row)
-            if plan is not None and not row.failed:
-                self.report.plans.append(plan)
-            if cells.get("key") and cells["key"] not in self.earlier:
-                self.earlier[cells["key"]] = plan if plan is not None and not row.failed else None
+            if number in repeated:
+                continue
+            row = Cells(number, cells, self.report.errors)
+            plan = self.plan_row(row)
+            ok = plan is not None and not row.failed
+            if ok:
+                self.report.plans.append(plan)  # type: ignore[arg-type]
+            if cells.get("key"):
+                self.earlier[cells["key"]] = plan if ok else None
         return self.report
 
-    def plan_row(self, row: _Row) -> RowPlan | None:
+    def plan_row(self, row: Cells) -> RowPlan | None:
         raise NotImplementedError
 
-    # Shared steps ----------------------------------------------------------------------
+    # Steps shared by organisations and people --------------------------------------------
 
-    def existing(self, row: _Row, records: _Records, noun: str) -> Any:
-        key = row["key"]
-        if not key:
-            return None
-        if len(key) > 100:
-            row.fail("key", _("longer than 100 characters"))
-            return None
-        record = records.get(key)
-        if record is None and key.startswith("id:"):
-            row.fail("key", _("there is no %(noun)s with this id that you can see") % {"noun": noun})
-        elif record is None and key in records.taken:
+    def existing(self, row: Cells, records: _Records) -> Any:
+        """The record the row's key names, or None for a new one."""
+        key = row.text("key", 100)
+        record = records.get(key) if key else None
+        if key and record is None and key.startswith("id:"):
+            row.fail("key", _("there is no %(noun)s with this id that you can see") % {"noun": self.noun})
+        elif key and record is None and key in records.taken:
             row.fail("key", _("the key “%(key)s” is already used by a record you cannot see") % {"key": key})
         return record
 
-    def organisation_ref(
-        self, row: _Row, column: str, key: str, orgs: _Records, current: Any
-    ) -> Organisation | None:
-        """An existing organisation named by `key`; the current one needs no new permission."""
+    def organisation(self, row: Cells, column: str, key: str, orgs: _Records, current: Any = None) -> Any:
+        """The organisation `key` names; keeping the current one needs no permission to see it."""
         if current is not None and record_key(current) == key:
-            return current  # type: ignore[no-any-return]
+            return current
         found = orgs.get(key)
         if found is None:
             row.fail(column, _("unknown organisation key “%(key)s”") % {"key": key})
-        return found  # type: ignore[no-any-return]
+        return found
 
-    def common_values(self, row: _Row, record: Any, values: dict[str, Any]) -> None:
-        if row.has("classification"):
-            value = row["classification"].lower()
-            if value:
-                if value not in _CLASSIFICATIONS:
-                    row.fail("classification", _("use public, internal or restricted"))
-                else:
-                    values["classification"] = _CLASSIFICATIONS[value]
-                    if (
-                        values["classification"] > self.principal.clearance
-                        and not self.principal.is_superuser
-                    ):
-                        row.fail("classification", _("you may not classify above your own clearance"))
-        if record is None:
-            values.setdefault("classification", Classification.INTERNAL)
+    def common_values(self, row: Cells, record: Any, values: dict[str, Any]) -> None:
+        level = row.classification() if row.has("classification") else None
+        if level is not None:
+            values["classification"] = level
+            if level > self.principal.clearance and not self.principal.is_superuser:
+                row.fail("classification", _("you may not classify above your own clearance"))
+        elif record is None:
+            values["classification"] = Classification.INTERNAL
         if row.has("notes"):
             values["notes"] = row["notes"]
 
-    def names(self, row: _Row, person: bool) -> list[services.NameInput]:
+    def names(self, row: Cells, *, person: bool) -> list[services.NameInput]:
         names = []
         for lang in tabular.NAME_LANGUAGES:
             value = row.text(f"name_{lang}", 300)
-            if value:
-                extra = (
-                    {"family": row.text("family_vi", 150), "given": row.text("given_vi", 150)}
-                    if person and lang == "vi"
-                    else {}
-                )
-                names.append(services.NameInput(value=value, language=lang, **extra))
-        if not person and row["abbreviation"]:
-            names.append(
-                services.NameInput(
-                    value=row.text("abbreviation", 300), language="en", kind=NameKind.ABBREVIATION
-                )
-            )
-        for item in filter(
-            None, (part.strip() for part in row["aliases"].split(tabular.LIST_SEPARATOR.strip()))
-        ):
-            lang, sep, value = item.partition(":")
-            lang, value = lang.strip().lower(), value.strip()
-            if not sep or not _LANGUAGE.fullmatch(lang) or not value or len(value) > 300:
-                row.fail(
-                    "aliases",
-                    _("write each other name as language:value, e.g. fr:Ministère, not “%(item)s”")
-                    % {"item": item},
-                )
+            if value and person and lang == "vi":
+                family, given = row.text("family_vi", 150), row.text("given_vi", 150)
+                names.append(services.NameInput(value=value, language=lang, family=family, given=given))
+            elif value:
+                names.append(services.NameInput(value=value, language=lang))
+        if row["abbreviation"]:
+            value = row.text("abbreviation", 300)
+            names.append(services.NameInput(value=value, language="en", kind=NameKind.ABBREVIATION))
+        for item in tabular.split_list(row["aliases"]):
+            lang, colon, value = (part.strip() for part in item.partition(":"))
+            if colon and _LANGUAGE.fullmatch(lang.lower()) and value and len(value) <= 300:
+                names.append(services.NameInput(value=value, language=lang.lower(), kind=NameKind.ALIAS))
             else:
-                names.append(services.NameInput(value=value, language=lang, kind=NameKind.ALIAS))
+                message = _("write each other name as language:value, e.g. fr:Ministère, not “%(item)s”")
+                row.fail("aliases", message % {"item": item})
         return names
 
-    def match_by_name(
-        self,
-        row: _Row,
-        names: list[services.NameInput],
-        queryset: QuerySet[Any],
-        same: dict[str, Any],
-        noun: str,
-    ) -> Any:
-        """The record a keyless row means: the same name (score 1.0) under the same parent or owner."""
+    def match_by_name(self, row: Cells, plan: RowPlan, place: str, where: Any) -> Any:
+        """The record a keyless row means: the same name (score 1.0) in the same place.
+
+        A new keyless row whose name is close (score >= 0.9) to a record the user can see is an
+        error: the user says, with a key, whether it is that record or another one.
+        """
         exact: set[int] = set()
-        likely: set[int] = set()
-        for n in names[:4]:
-            for m in name_index.lookup(kind=self.kind, query=n.value, limit=10):
-                (exact if m.score >= 1.0 else likely).add(m.key) if m.score >= 0.9 else None
-        candidates = {r.pk: r for r in access.visible(self.user, queryset.filter(pk__in=exact | likely))}
-        same_place = [
-            candidates[pk]
-            for pk in sorted(exact)
-            if pk in candidates and all(getattr(candidates[pk], k) == v for k, v in same.items())
-        ]
-        if len(same_place) == 1:
-            return same_place[0]
-        others = same_place or [candidates[pk] for pk in sorted(exact | likely) if pk in candidates]
-        if others:
-            found = others[0]
-            row.fail(
-                "key",
-                _(
-                    "looks like existing %(noun)s #%(id)s “%(name)s”; give its key to update it, or a new key to create a different one"
-                )
-                % {"noun": noun, "id": found.pk, "name": found.sort_name},
+        close: set[int] = set()
+        for name in plan.names:
+            if name.kind != NameKind.OFFICIAL:
+                continue
+            for match in name_index.lookup(kind=self.kind, query=name.value, limit=10):
+                if match.score >= 1.0:
+                    exact.add(match.key)
+                elif match.score >= 0.9:
+                    close.add(match.key)
+        model = Organisation if self.kind == ORGANISATION else Person
+        seen = {r.pk: r for r in access.visible(self.user, model.objects.filter(pk__in=exact | close))}
+        here = [seen[pk] for pk in sorted(exact) if pk in seen and getattr(seen[pk], place) == where]
+        if len(here) == 1:
+            return here[0]
+        similar = here or [seen[pk] for pk in sorted(exact | close) if pk in seen]
+        if similar:
+            message = _(
+                "looks like existing %(noun)s #%(id)s “%(name)s”; give its key to update it, "
+                "or a new key to create a different one"
             )
+            row.fail("key", message % {"noun": self.noun, "id": similar[0].pk, "name": similar[0].sort_name})
             return None
-        label = (id(same.get("parent") or same.get("owner")), names[0].value.casefold()) if names else None
-        if label in self.keyless:
+        # Two keyless rows of the same file with the same name would create two records.
+        same = (getattr(where, "pk", id(where) if where else None), plan.label.casefold())
+        if same in self.keyless:
             row.fail(
-                "key", _("the same name as row %(row)s; give each row a key") % {"row": self.keyless[label]}
+                "key", _("the same name as row %(row)s; give each row a key") % {"row": self.keyless[same]}
             )
-        elif label is not None:
-            self.keyless[label] = row.number
+        self.keyless.setdefault(same, row.number)
         return None
 
-    def diff(self, plan: RowPlan, record: Any, values: dict[str, Any], fk: tuple[str, ...]) -> None:
+    def compare(self, plan: RowPlan, values: dict[str, Any], relations: tuple[str, ...]) -> None:
+        """Keep in `plan` only what differs from the stored record."""
+        record = plan.record
         for name, value in values.items():
             current = getattr(record, name)
-            if name in fk:
+            if name in relations:
                 changed = getattr(current, "pk", None) != getattr(value, "pk", None)
             else:
                 changed = current != value
             if changed:
                 plan.values[name] = value
                 plan.changes.append(name)
-        have = {(n.language, n.value) for n in record.names.all()}
-        plan.names = [n for n in plan.names if (n.language, n.value.strip()) not in have]
+        stored = {(n.language, n.value) for n in record.names.all()}
+        plan.names = [n for n in plan.names if (n.language, n.value) not in stored]
         if plan.names:
             plan.changes.append("names")
-        plan.action = UPDATE if plan.values or plan.names or plan.positions or plan.parent_row else UNCHANGED
-
-
-_ORG_FK = ("parent", "country", "locality")
+        if plan.values or plan.names or plan.positions or plan.parent_row:
+            plan.action = UPDATE
+        else:
+            plan.action = UNCHANGED
 
 
 class _OrganisationPlanner(_Planner):
+    kind = ORGANISATION
+    noun = "organisation"
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        rows = [cells for _n, cells in self.table.rows]
+        rows = [cells for _number, cells in self.table.rows]
         keys = {c.get("key", "") for c in rows} | {c.get("parent_key", "") for c in rows}
-        base = Organisation.objects.select_related("parent", "country", "locality").prefetch_related("names")
-        self.orgs = _Records(self.user, base, keys - {""})
+        records = Organisation.objects.select_related("parent", "country", "locality").prefetch_related(
+            "names"
+        )
+        self.orgs = _Records(self.user, records, keys - {""})
         codes = {c.get("locality", "") for c in rows} - {""}
         self.localities = {loc.code: loc for loc in Locality.objects.filter(code__in=codes)}
 
-    def plan_row(self, row: _Row) -> RowPlan | None:
-        record = self.existing(row, self.orgs, _("organisation"))
+    def plan_row(self, row: Cells) -> RowPlan | None:
+        record = self.existing(row, self.orgs)
         values: dict[str, Any] = {
-            "pillar": row.choice("pillar", Pillar, required=True),
-            "kind": row.choice("kind", OrganisationKind, required=True),
+            "pillar": row.choice("pillar", Pillar),
+            "kind": row.choice("kind", OrganisationKind),
         }
+        row.required("pillar", _("give the pillar: party, state, people or foreign"))
+        row.required("kind", _("give the kind of organisation"))
         if row.has("country"):
             values["country"] = row.lookup("country", self.countries, _("unknown ISO code “%(value)s”"))
         if row.has("locality"):
@@ -537,49 +404,52 @@ class _OrganisationPlanner(_Planner):
         self.common_values(row, record, values)
         self.contact(row, values)
         plan = RowPlan(row=row.number, key=row["key"], record=record, names=self.names(row, person=False))
+        plan.label = plan.names[0].value if plan.names else getattr(record, "sort_name", "")
         self.parent(row, plan, values)
+        if not row.failed and record is None and not plan.key:
+            where = plan.parent_row or values.get("parent")
+            plan.record = record = self.match_by_name(row, plan, "parent", where)
         if row.failed:
             return None
-        if record is None and not plan.key:
-            same = {"parent": values.get("parent")} if plan.parent_row is None else {"pk": None}
-            plan.record = record = self.match_by_name(
-                row, plan.names, Organisation.objects.all(), same, _("organisation")
-            )
-            if row.failed:
-                return None
-        plan.label = plan.names[0].value if plan.names else getattr(record, "sort_name", "")
         if record is None:
-            self.plan_create(row, plan, values)
+            if not plan.names:
+                row.fail("name_en", _("give a name in at least one language"))
+            self.may_place(row, plan.anchor, values["classification"])
+            plan.values = values
+            plan.changes = [k for k, v in values.items() if v not in ("", None)]
         else:
-            self.plan_update(row, plan, values)
+            self.compare(plan, values, ("parent", "country", "locality"))
+            if plan.parent_row is not None:
+                plan.changes.append("parent")
+            if plan.action == UPDATE and not access.can_change(self.user, record):
+                row.fail("key", _("you may not change this organisation"))
+            elif "parent" in plan.values or plan.parent_row is not None:
+                self.may_place(row, plan.anchor, plan.values.get("classification", record.classification))
         return plan
 
-    def contact(self, row: _Row, values: dict[str, Any]) -> None:
-        checks = {
-            "email": (254, EmailValidator()),
-            "website": (200, URLValidator()),
-            "phone": (50, None),
-            "address": (5000, None),
-        }
-        for name, (max_length, validator) in checks.items():
+    def contact(self, row: Cells, values: dict[str, Any]) -> None:
+        checks = {"email": (254, EmailValidator()), "website": (200, URLValidator())}
+        for name, max_length in (("email", 254), ("phone", 50), ("website", 200), ("address", 2000)):
             if not row.has(name):
                 continue
             value = row.text(name, max_length)
             if value and name == "website" and "://" not in value:
                 value = "https://" + value
-            if value and validator is not None:
+            if value and name in checks:
                 try:
-                    validator(value)
+                    checks[name][1](value)
                 except ValidationError:
-                    row.fail(name, _("not a valid %(what)s: “%(value)s”") % {"what": name, "value": value})
+                    row.fail(name, _("not a valid address: “%(value)s”") % {"value": value})
             values[name] = value
 
-    def parent(self, row: _Row, plan: RowPlan, values: dict[str, Any]) -> None:
+    def parent(self, row: Cells, plan: RowPlan, values: dict[str, Any]) -> None:
+        """Resolve parent_key: an existing organisation, or one created by an earlier row."""
+        record = plan.record
         if not row.has("parent_key"):
-            plan.anchor = plan.record.parent if plan.record is not None else None
+            plan.anchor = record.parent if record is not None else None
             return
-        key, record = row["parent_key"], plan.record
-        parent: Organisation | None = None
+        key = row["parent_key"]
+        parent = None
         if not key:
             pass
         elif record is not None and record.parent is not None and record_key(record.parent) == key:
@@ -591,75 +461,48 @@ class _OrganisationPlanner(_Planner):
             elif earlier.record is not None:
                 parent = earlier.record
             else:
-                plan.parent_row, plan.anchor = earlier, earlier.anchor
-        elif self.orgs.get(key) is not None:
-            parent = self.orgs.get(key)
-        elif key in self.row_of_key:
-            row.fail(
-                "parent_key",
-                _("the parent must come before its units (it is on row %(row)s)")
-                % {"row": self.row_of_key[key]},
-            )
+                plan.parent_row = earlier
+        elif key in self.row_of_key and self.orgs.get(key) is None:
+            message = _("the parent must come before its units (it is on row %(row)s)")
+            row.fail("parent_key", message % {"row": self.row_of_key[key]})
         else:
-            row.fail("parent_key", _("unknown organisation key “%(key)s”") % {"key": key})
-        if plan.parent_row is None:
-            values["parent"] = parent
-            plan.anchor = parent
+            parent = self.organisation(row, "parent_key", key, self.orgs)
+        if plan.parent_row is not None:
+            plan.anchor = plan.parent_row.anchor
+        else:
+            values["parent"] = plan.anchor = parent
         if record is not None and plan.anchor is not None and plan.anchor.path.startswith(record.path):
             row.fail("parent_key", _("an organisation cannot sit below itself"))
 
-    def may_add_under(self, row: _Row, anchor: Organisation | None, classification: int) -> None:
+    def may_place(self, row: Cells, anchor: Organisation | None, classification: int) -> None:
+        """May the user put an organisation below `anchor` (None: the top level)?"""
         if anchor is None:
             if not self.principal.is_superuser:
-                row.fail(
-                    "parent_key", _("only an administrator may add or move organisations to the top level")
-                )
+                row.fail("parent_key", _("only an administrator may put organisations at the top level"))
         elif not access.can_create(self.user, owner=anchor, classification=classification):
             row.fail("parent_key", _("you may not add organisations there"))
 
-    def plan_create(self, row: _Row, plan: RowPlan, values: dict[str, Any]) -> None:
-        if not plan.names:
-            row.fail("name_en", _("give a name in at least one language"))
-        self.may_add_under(row, plan.anchor, values["classification"])
-        plan.values = values
-        plan.changes = [k for k, v in values.items() if v not in ("", None)]
-
-    def plan_update(self, row: _Row, plan: RowPlan, values: dict[str, Any]) -> None:
-        record = plan.record
-        self.diff(plan, record, values, _ORG_FK)
-        if plan.parent_row is not None:
-            plan.changes.append("parent")
-        if plan.action == UNCHANGED:
-            return
-        if not access.can_change(self.user, record):
-            row.fail("key", _("you may not change this organisation"))
-        elif "parent" in plan.values or plan.parent_row is not None:
-            self.may_add_under(row, plan.anchor, plan.values.get("classification", record.classification))
-
-
-_PERSON_FK = ("owner", "nationality")
-
 
 class _PersonPlanner(_Planner):
+    kind = PERSON
+    noun = "person"
+
     def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
-        rows = [cells for _n, cells in self.table.rows]
+        rows = [cells for _number, cells in self.table.rows]
         people = Person.objects.select_related("owner", "nationality").prefetch_related("names", "positions")
         self.people = _Records(self.user, people, {c.get("key", "") for c in rows} - {""})
         org_keys = {c.get("owner_key", "") for c in rows}
         for c in rows:
-            org_keys |= {item.split(";")[0].strip() for item in c.get("positions", "").split("|")}
+            org_keys |= {item.split(";")[0].strip() for item in tabular.split_list(c.get("positions", ""))}
         self.orgs = _Records(self.user, Organisation.objects.all(), org_keys - {""})
 
-    def plan_row(self, row: _Row) -> RowPlan | None:
-        record = self.existing(row, self.people, _("person"))
+    def plan_row(self, row: Cells) -> RowPlan | None:
+        record = self.existing(row, self.people)
         values: dict[str, Any] = {}
-        if not row["owner_key"]:
-            row.fail("owner_key", _("give the key of the organisation that keeps the record"))
-        else:
-            values["owner"] = self.organisation_ref(
-                row, "owner_key", row["owner_key"], self.orgs, getattr(record, "owner", None)
-            )
+        if row.required("owner_key", _("give the key of the organisation that keeps the record")):
+            current = record.owner if record is not None else None
+            values["owner"] = self.organisation(row, "owner_key", row["owner_key"], self.orgs, current)
         if row.has("nationality"):
             values["nationality"] = row.lookup(
                 "nationality", self.countries, _("unknown ISO code “%(value)s”")
@@ -674,16 +517,12 @@ class _PersonPlanner(_Planner):
             values["languages"] = row.text("languages", 200)
         self.common_values(row, record, values)
         plan = RowPlan(row=row.number, key=row["key"], record=record, names=self.names(row, person=True))
-        plan.positions = self.positions(row, record)
+        plan.label = plan.names[0].value if plan.names else getattr(record, "sort_name", "")
+        plan.positions = self.positions(row)
+        if not row.failed and record is None and not plan.key:
+            plan.record = record = self.match_by_name(row, plan, "owner", values["owner"])
         if row.failed:
             return None
-        if record is None and not plan.key:
-            plan.record = record = self.match_by_name(
-                row, plan.names, Person.objects.all(), {"owner": values["owner"]}, _("person")
-            )
-            if row.failed:
-                return None
-        plan.label = plan.names[0].value if plan.names else getattr(record, "sort_name", "")
         if record is None:
             if not plan.names:
                 row.fail("name_vi", _("give a name in at least one script"))
@@ -692,53 +531,43 @@ class _PersonPlanner(_Planner):
             ):
                 row.fail("owner_key", _("you may not add people kept by this organisation"))
             plan.values = values
-            plan.changes = [k for k, v in values.items() if v not in ("", None)] + (
-                ["positions"] if plan.positions else []
-            )
-            return plan
-        have = {(p.organisation_id, p.title_en, p.start, p.end) for p in record.positions.all()}
-        plan.positions = [
-            p for p in plan.positions if (p.organisation.pk, p.title_en, p.start, p.end) not in have
-        ]
-        self.diff(plan, record, values, _PERSON_FK)
+            plan.changes = [k for k, v in values.items() if v not in ("", None)]
+        else:
+            held = {(p.organisation_id, p.title_en, p.start, p.end) for p in record.positions.all()}
+            plan.positions = [
+                p for p in plan.positions if (p.organisation.pk, p.title_en, p.start, p.end) not in held
+            ]
+            self.compare(plan, values, ("owner", "nationality"))
+            if plan.action == UPDATE and not access.can_change(self.user, record):
+                row.fail("key", _("you may not change this person"))
+            elif "owner" in plan.values and not access.can_create(
+                self.user, owner=plan.values["owner"], classification=record.classification
+            ):
+                row.fail("owner_key", _("you may not move people to this organisation"))
         if plan.positions:
             plan.changes.append("positions")
-        if plan.action == UNCHANGED:
-            return plan
-        if not access.can_change(self.user, record):
-            row.fail("key", _("you may not change this person"))
-        elif "owner" in plan.values and not access.can_create(
-            self.user, owner=plan.values["owner"], classification=record.classification
-        ):
-            row.fail("owner_key", _("you may not move people to this organisation"))
         return plan
 
-    def positions(self, row: _Row, record: Any) -> list[services.PositionInput]:
+    def positions(self, row: Cells) -> list[services.PositionInput]:
+        """``org_key;title_en;start;end`` items; a title may itself contain semicolons."""
         found = []
-        for item in filter(
-            None, (part.strip() for part in row["positions"].split(tabular.LIST_SEPARATOR.strip()))
-        ):
+        for item in tabular.split_list(row["positions"]):
             parts = [p.strip() for p in item.split(";")]
-            if len(parts) < 2 or not parts[0] or not parts[1]:
-                row.fail(
-                    "positions",
-                    _("write each position as org_key;title_en;start;end, not “%(item)s”") % {"item": item},
-                )
+            if len(parts) > 4:
+                parts = [parts[0], ";".join(parts[1:-2]), *parts[-2:]]
+            org_key, title, start_text, end_text = (*parts, "", "")[:4]
+            if not org_key or not title:
+                message = _("write each position as org_key;title_en;start;end, not “%(item)s”")
+                row.fail("positions", message % {"item": item})
                 continue
-            start_end = parts[2:] if len(parts) <= 4 else parts[-2:]
-            title = ";".join(parts[1:2] if len(parts) <= 4 else parts[1:-2])
-            dates = (
-                _Row(row.number, {"positions": d for d in start_end[:1]}, row.errors),
-                _Row(row.number, {"positions": d for d in start_end[1:]}, row.errors),
-            )
-            start, end = dates[0].date("positions"), dates[1].date("positions")
-            org = self.organisation_ref(row, "positions", parts[0], self.orgs, None)
+            org = self.organisation(row, "positions", org_key, self.orgs)
+            start, end = row.date("positions", start_text), row.date("positions", end_text)
             if len(title) > 200:
-                row.fail("positions", _("a title is longer than 200 characters"))
+                row.fail(
+                    "positions", _("the title “%(title)s” is longer than 200 characters") % {"title": title}
+                )
             if start and end and end < start:
                 row.fail("positions", _("the position “%(title)s” ends before it starts") % {"title": title})
-            if any(d.failed for d in dates):
-                row.failed = True
             if org is not None:
                 found.append(services.PositionInput(organisation=org, title_en=title, start=start, end=end))
         return found
@@ -750,7 +579,7 @@ class _PersonPlanner(_Planner):
 def plan_import(*, user: Any, kind: str, table: Table) -> ImportReport:
     """Validate every row and say what it would do; writes nothing."""
     planner = _OrganisationPlanner if kind == ORGANISATION else _PersonPlanner
-    return planner(user=user, kind=kind, table=table).plan()
+    return planner(user=user, table=table).plan()
 
 
 def run_import(*, user: Any, kind: str, table: Table, commit: bool) -> ImportReport:

@@ -11,6 +11,7 @@ from django.shortcuts import render
 from django.utils.dateparse import parse_date
 from django.utils.translation import get_language
 
+from liaison.core import search
 from liaison.core.access import can_change, can_delete, visible
 from liaison.core.htmx import paginate, query_without_page, render_page
 from liaison.core.models import Pillar
@@ -39,6 +40,7 @@ def home(request: HttpRequest) -> HttpResponse:
 def organisation_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.OrganisationFilters(
         q=request.GET.get("q", "")[:200],
+        text=request.GET.get("text", "")[:200],
         pillar=request.GET.get("pillar", ""),
         kind=request.GET.get("kind", ""),
         country=request.GET.get("country", "")[:2],
@@ -49,6 +51,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, selectors.organisation_list_for_user(request.user, filters))
     context: dict[str, Any] = {
         "page": page,
+        "snippets": _snippets("organisation", filters.text, page),
         "filters": filters,
         "pillars": Pillar.choices,
         "kinds": OrganisationKind.choices,
@@ -57,6 +60,13 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         "language": get_language(),
     }
     return render_page(request, "directory/organisation_list.html", context, partial="results")
+
+
+def _snippets(kind: str, text: str, page: Any) -> dict[int, Any]:
+    """Highlighted extracts for the rows on this page (one query, only with a text search)."""
+    if not text.strip():
+        return {}
+    return search.snippets(kind=kind, query=text, ids=[row.pk for row in page.object_list])
 
 
 def _valid_date(value: str | None) -> bool:
@@ -102,6 +112,7 @@ def organisation_tree(request: HttpRequest) -> HttpResponse:
 def person_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.PersonFilters(
         q=request.GET.get("q", "")[:200],
+        text=request.GET.get("text", "")[:200],
         nationality=request.GET.get("nationality", "")[:2],
         organisation=_int_or_none(request.GET.get("organisation")),
         sort=request.GET.get("sort", "name"),
@@ -109,6 +120,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
     page = paginate(request, selectors.person_list_for_user(request.user, filters))
     context: dict[str, Any] = {
         "page": page,
+        "snippets": _snippets("person", filters.text, page),
         "filters": filters,
         "countries": Country.objects.order_by("name_en").values_list("code", "name_en"),
         "query": query_without_page(request),

@@ -240,6 +240,6 @@ _PER_REQUEST = re.compile(rb'(name="csrfmiddlewaretoken" value="|data-csrf-token
 
 def normalised(body: bytes, pk: int) -> bytes:
     """A body without per-request parts (CSRF token, CSP nonce, flash messages), its pk blanked."""
-    body = _MESSAGES.sub(b"", _PER_REQUEST.sub(rb'\1-"', body))
+    body = re.sub(rb"\s+", b" ", _MESSAGES.sub(b"", _PER_REQUEST.sub(rb'\1-"', body)))
     # Only where an id is echoed: form values, query strings, paths and "No organisation N.".
     return re.sub(rb'(value="|=|/|organisation )' + str(pk).encode() + rb"(?![0-9])", rb"\1<PK>", body)

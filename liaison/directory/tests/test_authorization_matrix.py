@@ -38,6 +38,7 @@ from liaison.directory.tests.matrix import (
     MEMBER_ACTORS,
     MISSING_PK,
     PUBLIC,
+    RESTRICTED,
     SUPERUSER,
     Actor,
     Record,
@@ -141,7 +142,12 @@ class Run:
         """Request `url` for each record: `ok` where allowed; else the answer for a missing pk."""
         body = data or (lambda r: None)
         missing = None
-        if not self.actor.anonymous:
+        if self.actor.anonymous:
+            # Anonymous requests never reach a record: one readable and one restricted suffice.
+            records = [r for r in records if r.classification == PUBLIC][:1] + [
+                r for r in records if r.classification == RESTRICTED
+            ][:1]
+        else:
             missing = self.send(method, url(MISSING_PK, None), body(None), api=api)
             self.expect(missing, refused, f"{method} {url(MISSING_PK, None)} (missing)")
         for record in records:

@@ -316,7 +316,7 @@ def test_a_record_the_user_cannot_see_is_unknown_to_the_import(client, editor, m
         (SimpleUploadedFile("o.csv", b"key,pillar,kind,name_en,colour\n"), "Unknown columns: colour"),
         (SimpleUploadedFile("o.csv", b"key;pillar;kind;name_en\n"), "separated by commas"),
         (SimpleUploadedFile("o.csv", b""), "The submitted file is empty"),
-        (SimpleUploadedFile("o.csv", b"\n\n"), "The file is empty"),
+        (SimpleUploadedFile("o.csv", b"\n\n"), "The first row must name the columns"),
         (SimpleUploadedFile("o.txt", b"key"), "Upload a .csv or .xlsx file"),
     ],
 )
@@ -389,7 +389,9 @@ def test_people_with_positions_import_and_export_back_unchanged(client, editor, 
             "family_vi": "Nguyễn",
             "given_vi": "An",
             "name_ar": "نغوين فان آن",
-            "positions": f"id:{mofa.pk};Director;2020-01-01;2022-12-31 | id:{mofa.pk};Deputy Minister;2023-01-01;",
+            "positions": (
+                f"id:{mofa.pk};Director;2020-01-01;2022-12-31 | id:{mofa.pk};Deputy Minister;2023-01-01;"
+            ),
         }
     ]
     response = preview(client, rows, kind="person", name="people.csv")

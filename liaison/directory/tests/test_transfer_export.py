@@ -9,7 +9,6 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
-from liaison.core.access import Role
 from liaison.core.models import Classification, SecurityEvent, SecurityEventKind
 from liaison.core.testing import PASSWORD, make_org, make_person, make_user
 from liaison.directory import services
