@@ -151,14 +151,24 @@ def cmd_import(opts: argparse.Namespace) -> int:
     for plan in report.plans:
         changes = ", ".join(plan.changes)
         print(f"row {plan.row:>6}  {plan.action:<9}  {plan.key or '-':<24}  {plan.label}  {changes}")
-    for error in report.errors:
-        print(error, file=sys.stderr)
+    for row_error in report.errors:
+        print(row_error, file=sys.stderr)
     counts = report.counts
     summary = f"{counts['create']} to create, {counts['update']} to update, {counts['unchanged']} unchanged"
     if report.errors:
         print(f"{len(report.errors)} errors; nothing was imported ({summary}).", file=sys.stderr)
         return 1
     print(f"Imported: {summary}." if report.committed else f"Dry run: {summary}. Add --commit to import.")
+    return 0
+
+
+def cmd_reindex(opts: argparse.Namespace) -> int:
+    """Rebuild the name-matcher keys and full-text entries of the Directory."""
+    _setup()
+    from liaison.directory.indexing import reindex_all
+
+    counts = reindex_all()
+    print(f"Reindexed {counts['organisation']} organisations and {counts['person']} people.")
     return 0
 
 
@@ -188,6 +198,9 @@ def build_parser() -> argparse.ArgumentParser:
     token.add_argument("username")
     token.add_argument("--name", default="cli", help="a label for the token")
     token.set_defaults(func=cmd_token)
+
+    reindex = sub.add_parser("reindex", help="rebuild the name-matcher keys and full-text search entries")
+    reindex.set_defaults(func=cmd_reindex)
 
     match = sub.add_parser("match", help="look a name up with the shared matcher")
     match.add_argument("kind", choices=["person", "organisation"])

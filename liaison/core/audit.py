@@ -201,7 +201,7 @@ def update_derived(model: type[models.Model], pk: Any, **values: Any) -> None:
 
     Only for fields listed in the model's `audit_exclude`; the data they derive from is audited.
     """
-    excluded = getattr(model, "audit_exclude", frozenset())
+    excluded: frozenset[str] = getattr(model, "audit_exclude", frozenset())
     stray = set(values) - set(excluded)
     if stray:
         raise ValueError(f"{sorted(stray)} are audited fields; change them through save()")

@@ -70,20 +70,21 @@ def snippets(*, kind: str, query: str, ids: list[int]) -> dict[int, SafeString]:
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             tsquery = " & ".join(f"{t}:*" for t in tokens)
-            cursor.execute(
+            # Only "%s" placeholders are interpolated; every value is a bound parameter.
+            sql = (
                 "SELECT entity_id, ts_headline('simple', text, to_tsquery('simple', %s), "
-                f"'StartSel=\x02, StopSel=\x03, MaxWords=18, MinWords=6') "
-                f"FROM core_searchentry WHERE kind = %s AND entity_id IN ({placeholders})",
-                [tsquery, kind, *ids],
+                "'StartSel=\x02, StopSel=\x03, MaxWords=18, MinWords=6') "
+                f"FROM core_searchentry WHERE kind = %s AND entity_id IN ({placeholders})"
             )
+            cursor.execute(sql, [tsquery, kind, *ids])
         else:
             match = " ".join(f'"{t}"*' for t in tokens)
-            cursor.execute(
+            sql = (
                 "SELECT e.entity_id, snippet(core_search_fts, 0, char(2), char(3), '…', 14) "
                 "FROM core_search_fts f JOIN core_searchentry e ON e.id = f.rowid "
-                f"WHERE core_search_fts MATCH %s AND e.kind = %s AND e.entity_id IN ({placeholders})",
-                [match, kind, *ids],
+                f"WHERE core_search_fts MATCH %s AND e.kind = %s AND e.entity_id IN ({placeholders})"
             )
+            cursor.execute(sql, [match, kind, *ids])
         rows = cursor.fetchall()
     return {
         entity_id: mark_safe(  # noqa: S308 - the text is escaped; only our own markers become tags

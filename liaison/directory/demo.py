@@ -15,7 +15,7 @@ from django.db import transaction
 
 from liaison.core.audit import acting_as
 from liaison.core.models import Classification
-from liaison.directory import reference, services
+from liaison.directory import indexing, reference, services
 from liaison.directory.models import (
     Country,
     Locality,
@@ -249,6 +249,7 @@ def load_demo_directory(*, by: Any) -> dict[str, int]:
         load_provincial_units(by=by, orgs=orgs)
         load_people(by=by, orgs=orgs)
         load_mandates(orgs=orgs)
+    indexing.reindex_all()
     return {
         "countries": Country.objects.count(),
         "localities": Locality.objects.count(),

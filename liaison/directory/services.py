@@ -15,6 +15,7 @@ from liaison.core import access, audit, name_index, search
 from liaison.core.models import Classification
 from liaison.core.names import detect_script
 from liaison.core.versioning import check_version
+from liaison.directory import indexing
 from liaison.directory.models import (
     Country,
     Locality,
@@ -27,8 +28,8 @@ from liaison.directory.models import (
     display_name,
 )
 
-ORGANISATION = "organisation"
-PERSON = "person"
+ORGANISATION = indexing.ORGANISATION
+PERSON = indexing.PERSON
 
 
 @dataclass(frozen=True)
@@ -104,16 +105,7 @@ def _refresh_organisation_names(org: Organisation) -> None:
     org.sort_name = display_name(names, "en")[:300]
     audit.update_derived(Organisation, org.pk, sort_name=org.sort_name)
     name_index.index_entity(kind=ORGANISATION, entity_id=org.pk, names=[n.value for n in names])
-    _index_organisation_text(org, names)
-
-
-def _index_organisation_text(org: Organisation, names: list[OrganisationName] | None = None) -> None:
-    names = names if names is not None else list(org.names.all())
-    search.index_record(
-        kind=ORGANISATION,
-        entity_id=org.pk,
-        parts=[*(n.value for n in names), org.notes, org.address, org.email, org.website, org.phone],
-    )
+    indexing.index_organisation_text(org, names)
 
 
 def _add_names(target: Any, model: type[Any], link: str, names: Iterable[NameInput]) -> None:
@@ -231,7 +223,7 @@ def update_organisation(
         if organisation.parent is not None:
             organisation.owner = organisation.parent
     organisation.save()
-    _index_organisation_text(organisation)
+    indexing.index_organisation_text(organisation)
     if organisation.path != old_path:
         _move_subtree(old_path, organisation.path, organisation.depth - old_depth)
     if shared is not None:
@@ -306,22 +298,7 @@ def _refresh_person_names(person: Person) -> None:
     person.sort_name = display_name(names, "vi")[:300] or display_name(names, "en")[:300]
     audit.update_derived(Person, person.pk, sort_name=person.sort_name)
     name_index.index_entity(kind=PERSON, entity_id=person.pk, names=[n.value for n in names])
-    _index_person_text(person, names)
-
-
-def _index_person_text(person: Person, names: list[PersonName] | None = None) -> None:
-    names = names if names is not None else list(person.names.all())
-    titles = person.positions.values_list("title_en", "title_vi", "title_ar")
-    search.index_record(
-        kind=PERSON,
-        entity_id=person.pk,
-        parts=[
-            *(n.value for n in names),
-            person.notes,
-            person.languages,
-            *(t for row in titles for t in row),
-        ],
-    )
+    indexing.index_person_text(person, names)
 
 
 @transaction.atomic
@@ -384,7 +361,7 @@ def update_person(*, by: Any, person: Person, version: int | None, changes: dict
     for key, value in changes.items():
         setattr(person, key, value)
     person.save()
-    _index_person_text(person)
+    indexing.index_person_text(person)
     if shared is not None:
         before = sorted(person.shared_with.values_list("pk", flat=True))
         person.shared_with.set(shared)
@@ -451,7 +428,7 @@ def add_position(*, by: Any, person: Person, data: PositionInput) -> Position:
         end=data.end,
         source=data.source,
     )
-    _index_person_text(person)
+    indexing.index_person_text(person)
     return position
 
 
@@ -468,4 +445,4 @@ def end_position(*, by: Any, position: Position, end: dt.date) -> Position:
 def remove_position(*, by: Any, position: Position) -> None:
     _require(access.can_change(by, position.person))
     position.delete()
-    _index_person_text(position.person)
+    indexing.index_person_text(position.person)

@@ -26,10 +26,11 @@ from typing import Any
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.core.validators import EmailValidator, URLValidator
+from django.core.validators import URLValidator, validate_email
 from django.db import DataError, IntegrityError, transaction
 from django.db.models import QuerySet
 from django.http import HttpRequest, HttpResponse, HttpResponseBadRequest, StreamingHttpResponse
+from django.http.response import HttpResponseBase
 from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
@@ -76,7 +77,7 @@ def _log_export(
     )
 
 
-def export_response(request: HttpRequest, *, kind: str) -> HttpResponse:
+def export_response(request: HttpRequest, *, kind: str) -> HttpResponseBase:
     """The list page's records as a CSV (streamed) or XLSX download."""
     fmt = request.GET.get("format", "csv")
     if fmt not in tabular.FORMATS:
@@ -196,8 +197,8 @@ class _Records:
         self.by_key: dict[str, Any] = {}
         for chunk in _chunks(external):
             self.by_key |= {r.external_key: r for r in visible.filter(external_key__in=chunk)}
-        for chunk in _chunks(ids):
-            self.by_key |= {f"id:{r.pk}": r for r in visible.filter(pk__in=chunk)}
+        for id_chunk in _chunks(ids):
+            self.by_key |= {f"id:{r.pk}": r for r in visible.filter(pk__in=id_chunk)}
         # Keys of records the user cannot see: a new record may not take them.
         self.taken: set[str] = set()
         for chunk in _chunks([k for k in external if k not in self.by_key]):
@@ -428,7 +429,7 @@ class _OrganisationPlanner(_Planner):
         return plan
 
     def contact(self, row: Cells, values: dict[str, Any]) -> None:
-        checks = {"email": (254, EmailValidator()), "website": (200, URLValidator())}
+        checks: dict[str, Any] = {"email": validate_email, "website": URLValidator()}
         for name, max_length in (("email", 254), ("phone", 50), ("website", 200), ("address", 2000)):
             if not row.has(name):
                 continue
@@ -437,7 +438,7 @@ class _OrganisationPlanner(_Planner):
                 value = "https://" + value
             if value and name in checks:
                 try:
-                    checks[name][1](value)
+                    checks[name](value)
                 except ValidationError:
                     row.fail(name, _("not a valid address: “%(value)s”") % {"value": value})
             values[name] = value

@@ -4,17 +4,18 @@ from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.http.response import HttpResponseBase
 
 from liaison.directory import transfer
 
 
 @login_required
-def organisation_export(request: HttpRequest) -> HttpResponse:
+def organisation_export(request: HttpRequest) -> HttpResponseBase:
     return transfer.export_response(request, kind="organisation")
 
 
 @login_required
-def person_export(request: HttpRequest) -> HttpResponse:
+def person_export(request: HttpRequest) -> HttpResponseBase:
     return transfer.export_response(request, kind="person")
 
 

@@ -30,7 +30,9 @@ def test_queries_with_operators_or_quotes_are_harmless():
 
 
 def test_snippets_highlight_the_words_and_escape_the_rest():
-    search.index_record(kind="t", entity_id=1, parts=["<script>x</script> Department of Press and Information"])
+    search.index_record(
+        kind="t", entity_id=1, parts=["<script>x</script> Department of Press and Information"]
+    )
     snippet = search.snippets(kind="t", query="press", ids=[1])[1]
     assert "<mark>press</mark>" in snippet
     assert "<script>" not in snippet
@@ -39,7 +41,9 @@ def test_snippets_highlight_the_words_and_escape_the_rest():
 def test_the_organisation_list_filters_by_any_text_with_highlights(client):
     admin = make_superuser("admin")
     org = make_org("Ministry of Foreign Affairs")
-    services.update_organisation(by=admin, organisation=org, version=org.version, changes={"notes": "Hosts the Diplomatic Conference"})
+    services.update_organisation(
+        by=admin, organisation=org, version=org.version, changes={"notes": "Hosts the Diplomatic Conference"}
+    )
     make_org("Ministry of Finance")
     client.login(username="admin", password=PASSWORD)
     response = client.get("/directory/organisations/", {"text": "diplomatic"})

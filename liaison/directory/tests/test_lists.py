@@ -5,9 +5,9 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from liaison.accounts.models import User
 from liaison.core.access import Role
 from liaison.core.models import Classification
-from liaison.accounts.models import User
 from liaison.core.testing import PASSWORD, make_org, make_person, make_superuser, make_user
 from liaison.directory import services
 from liaison.directory.services import NameInput
@@ -97,7 +97,7 @@ def test_the_api_list_runs_a_known_query_budget(client, world, django_assert_num
 
 
 def test_filters_narrow_the_organisation_list(client, world):
-    root, vufo, user = world
+    _root, _vufo, user = world
     client.login(username=user.username, password=PASSWORD)
     response = client.get("/api/directory/organisations", {"pillar": "people"})
     names = [item["name"] for item in response.json()["items"]]
@@ -105,7 +105,7 @@ def test_filters_narrow_the_organisation_list(client, world):
 
 
 def test_searching_organisations_uses_the_name_matcher_in_any_script(client, world):
-    root, vufo, user = world
+    _root, _vufo, user = world
     make_org(
         "Central External Relations Commission",
         pillar="party",
@@ -114,7 +114,7 @@ def test_searching_organisations_uses_the_name_matcher_in_any_script(client, wor
     )
     client.login(username=user.username, password=PASSWORD)
     response = client.get("/api/directory/organisations", {"q": "ban doi ngoai trung uong"})
-    assert [i["name"] for i in response.json()["items"]][0] == "Central External Relations Commission"
+    assert next(i["name"] for i in response.json()["items"]) == "Central External Relations Commission"
 
 
 def test_an_ambiguous_arabic_spelling_lists_every_candidate(client, world):
@@ -128,7 +128,7 @@ def test_an_ambiguous_arabic_spelling_lists_every_candidate(client, world):
 
 
 def test_the_list_answers_htmx_with_only_the_results_partial(client, world):
-    root, _, user = world
+    _root, _, user = world
     client.login(username=user.username, password=PASSWORD)
     response = client.get("/directory/organisations/", headers={"HX-Request": "true"})
     assert response.status_code == 200
