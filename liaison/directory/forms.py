@@ -14,6 +14,8 @@ from liaison.directory.models import (
     Country,
     Gender,
     Locality,
+    MandateField,
+    MandateRole,
     NameKind,
     Organisation,
     OrganisationKind,
@@ -253,3 +255,22 @@ class ImportForm(forms.Form):
         if f.size > settings.LIAISON_IMPORT_MAX_BYTES:
             raise forms.ValidationError(_("The file is larger than the import limit."))
         return f
+
+
+class MandateForm(forms.Form):
+    field = forms.ChoiceField(label=_("Field of external affairs"), choices=MandateField.choices)
+    role = forms.ChoiceField(label=_("Role"), choices=MandateRole.choices)
+    start = forms.DateField(label=_("From"), required=False, widget=_date_input())
+    end = forms.DateField(label=_("To"), required=False, widget=_date_input())
+    source = forms.CharField(label=_("Source"), required=False, max_length=300)
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        start, end = data.get("start"), data.get("end")
+        if start and end and end < start:
+            self.add_error("end", _("The end date must not be before the start date."))
+        return data
+
+
+class EndPositionForm(forms.Form):
+    end = forms.DateField(label=_("Ended on"), widget=_date_input())

@@ -19,6 +19,7 @@ from liaison.directory import indexing
 from liaison.directory.models import (
     Country,
     Locality,
+    Mandate,
     NameKind,
     Organisation,
     OrganisationName,
@@ -446,3 +447,33 @@ def remove_position(*, by: Any, position: Position) -> None:
     _require(access.can_change(by, position.person))
     position.delete()
     indexing.index_person_text(position.person)
+
+
+@dataclass(frozen=True)
+class MandateInput:
+    field: str
+    role: str
+    start: dt.date | None = None
+    end: dt.date | None = None
+    source: str = ""
+
+
+@transaction.atomic
+def add_mandate(*, by: Any, organisation: Organisation, data: MandateInput) -> Mandate:
+    """Record that the organisation leads, coordinates or takes part in a field, from when to when."""
+    _require(access.can_change(by, organisation))
+    _check_dates(data.start, data.end, start_field="start", end_field="end")
+    return Mandate.objects.create(
+        organisation=organisation,
+        field=data.field,
+        role=data.role,
+        start=data.start,
+        end=data.end,
+        source=data.source,
+    )
+
+
+@transaction.atomic
+def remove_mandate(*, by: Any, mandate: Mandate) -> None:
+    _require(access.can_change(by, mandate.organisation))
+    mandate.delete()

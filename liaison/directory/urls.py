@@ -29,6 +29,12 @@ urlpatterns = [
     ),
     path("organisations/export/", views_io.organisation_export, name="organisation-export"),
     path("organisations/import/", views_io.organisation_import, name="organisation-import"),
+    path("organisations/<int:organisation_id>/mandates/new/", views_manage.mandate_add, name="mandate-add"),
+    path(
+        "organisations/<int:organisation_id>/mandates/<int:mandate_id>/remove/",
+        views_manage.mandate_remove,
+        name="mandate-remove",
+    ),
     path("people/", views.person_list, name="person-list"),
     path("people/export/", views_io.person_export, name="person-export"),
     path("people/import/", views_io.person_import, name="person-import"),
@@ -44,6 +50,11 @@ urlpatterns = [
         name="person-name-remove",
     ),
     path("people/<int:person_id>/positions/new/", views_manage.position_add, name="position-add"),
+    path(
+        "people/<int:person_id>/positions/<int:position_id>/end/",
+        views_manage.position_end,
+        name="position-end",
+    ),
     path(
         "people/<int:person_id>/positions/<int:position_id>/remove/",
         views_manage.position_remove,

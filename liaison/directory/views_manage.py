@@ -19,6 +19,8 @@ from liaison.core.models import StaleRecordError
 from liaison.core.versioning import changes_since
 from liaison.directory import services
 from liaison.directory.forms import (
+    EndPositionForm,
+    MandateForm,
     NameForm,
     NewOrganisationForm,
     NewPersonForm,
@@ -380,4 +382,51 @@ def position_remove(request: HttpRequest, person_id: int, position_id: int) -> H
     position = get_position_for_user(request.user, position_id, person=person)
     services.remove_position(by=request.user, position=position)
     messages.success(request, _("Position removed."))
+    return redirect("directory:person-detail", person_id=person.pk)
+
+
+@login_required
+def mandate_add(request: HttpRequest, organisation_id: int) -> HttpResponse:
+    org = get_organisation_for_user(request.user, organisation_id, write=True, request=request)
+    form = MandateForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.add_mandate(
+                by=request.user, organisation=org, data=services.MandateInput(**form.cleaned_data)
+            )
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, _("Mandate added."))
+            return redirect("directory:organisation-detail", organisation_id=org.pk)
+    return render(request, "directory/mandate_form.html", {"form": form, "org": org})
+
+
+@login_required
+@require_POST
+def mandate_remove(request: HttpRequest, organisation_id: int, mandate_id: int) -> HttpResponse:
+    org = get_organisation_for_user(request.user, organisation_id, write=True, request=request)
+    mandate = org.mandates.filter(pk=mandate_id).first()
+    if mandate is None:
+        raise Http404
+    services.remove_mandate(by=request.user, mandate=mandate)
+    messages.success(request, _("Mandate removed."))
+    return redirect("directory:organisation-detail", organisation_id=org.pk)
+
+
+@login_required
+@require_POST
+def position_end(request: HttpRequest, person_id: int, position_id: int) -> HttpResponse:
+    person = get_person_for_user(request.user, person_id, write=True, request=request)
+    position = get_position_for_user(request.user, position_id, person=person)
+    form = EndPositionForm(request.POST)
+    if form.is_valid():
+        try:
+            services.end_position(by=request.user, position=position, end=form.cleaned_data["end"])
+        except ValidationError as error:
+            messages.error(request, " ".join(error.messages))
+        else:
+            messages.success(request, _("Position ended."))
+    else:
+        messages.error(request, _("Give the date the position ended."))
     return redirect("directory:person-detail", person_id=person.pk)
