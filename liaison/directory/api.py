@@ -9,7 +9,7 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.urls import reverse
 from django.utils.translation import get_language
-from ninja import Router
+from ninja import Router, Status
 from ninja.errors import HttpError
 
 from liaison.core import name_index
@@ -34,6 +34,7 @@ from liaison.directory.schemas import (
     CountryOut,
     HistoryOut,
     LocalityOut,
+    MandateIn,
     MatchOut,
     NameIn,
     OrganisationDetailOut,
@@ -98,6 +99,10 @@ def _org_detail(org: Organisation, lang: str) -> dict[str, Any]:
     return _org_out(org, lang) | {
         "owner_id": org.owner_id,
         "names": [_name_out(n) for n in org.names.all()],
+        "mandates": [
+            {"id": m.pk, "field": m.field, "role": m.role, "start": m.start, "end": m.end, "source": m.source}
+            for m in org.mandates.all()
+        ],
         "email": org.email,
         "phone": org.phone,
         "website": org.website,
@@ -240,7 +245,7 @@ def list_organisations(
 
 
 @router.post("/organisations", response={201: OrganisationDetailOut, **ERRORS})
-def create_organisation(request: HttpRequest, payload: OrganisationIn) -> tuple[int, dict[str, Any]]:
+def create_organisation(request: HttpRequest, payload: OrganisationIn) -> Status[dict[str, Any]]:
     user = request.user
     org = services.create_organisation(
         by=user,
@@ -262,7 +267,7 @@ def create_organisation(request: HttpRequest, payload: OrganisationIn) -> tuple[
         ),
         names=_names(payload.names),
     )
-    return 201, _org_detail(org, get_language())
+    return Status(201, _org_detail(org, get_language()))
 
 
 @router.get("/organisations/{organisation_id}", response={200: OrganisationDetailOut, 404: ErrorOut})
@@ -310,32 +315,49 @@ def patch_organisation(
 
 
 @router.delete("/organisations/{organisation_id}", response={204: None, **ERRORS})
-def delete_organisation(request: HttpRequest, organisation_id: int) -> tuple[int, None]:
+def delete_organisation(request: HttpRequest, organisation_id: int) -> Status[None]:
     org = get_organisation_for_user(request.user, organisation_id, delete=True, request=request)
     check_if_match(request, org)
     services.delete_organisation(by=request.user, organisation=org)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/organisations/{organisation_id}/names", response={201: OrganisationDetailOut, **ERRORS})
 def add_organisation_name(
     request: HttpRequest, organisation_id: int, payload: NameIn
-) -> tuple[int, dict[str, Any]]:
+) -> Status[dict[str, Any]]:
     org = get_organisation_for_user(request.user, organisation_id, write=True, request=request)
     services.add_organisation_name(
         by=request.user, organisation=org, name=services.NameInput(**payload.dict())
     )
     org.refresh_from_db()
-    return 201, _org_detail(org, get_language())
+    return Status(201, _org_detail(org, get_language()))
 
 
 @router.delete("/organisations/{organisation_id}/names/{name_id}", response={204: None, **ERRORS})
-def remove_organisation_name(request: HttpRequest, organisation_id: int, name_id: int) -> tuple[int, None]:
+def remove_organisation_name(request: HttpRequest, organisation_id: int, name_id: int) -> Status[None]:
     org = get_organisation_for_user(request.user, organisation_id, write=True, request=request)
     if not org.names.filter(pk=name_id).exists():
         raise Http404
     services.remove_organisation_name(by=request.user, organisation=org, name_id=name_id)
-    return 204, None
+    return Status(204, None)
+
+
+@router.post("/organisations/{organisation_id}/mandates", response={201: OrganisationDetailOut, **ERRORS})
+def add_mandate(request: HttpRequest, organisation_id: int, payload: MandateIn) -> Status[dict[str, Any]]:
+    org = get_organisation_for_user(request.user, organisation_id, write=True, request=request)
+    services.add_mandate(by=request.user, organisation=org, data=services.MandateInput(**payload.dict()))
+    return Status(201, _org_detail(org, get_language()))
+
+
+@router.delete("/organisations/{organisation_id}/mandates/{mandate_id}", response={204: None, **ERRORS})
+def remove_mandate(request: HttpRequest, organisation_id: int, mandate_id: int) -> Status[None]:
+    org = get_organisation_for_user(request.user, organisation_id, write=True, request=request)
+    mandate = org.mandates.filter(pk=mandate_id).first()
+    if mandate is None:
+        raise Http404
+    services.remove_mandate(by=request.user, mandate=mandate)
+    return Status(204, None)
 
 
 @router.get("/organisations/{organisation_id}/history", response={200: list[HistoryOut], 404: ErrorOut})
@@ -385,7 +407,7 @@ def list_people(
 
 
 @router.post("/people", response={201: PersonDetailOut, **ERRORS})
-def create_person(request: HttpRequest, payload: PersonIn) -> tuple[int, dict[str, Any]]:
+def create_person(request: HttpRequest, payload: PersonIn) -> Status[dict[str, Any]]:
     user = request.user
     owner = _organisation(user, payload.owner_id, "owner_id")
     assert owner is not None
@@ -404,7 +426,7 @@ def create_person(request: HttpRequest, payload: PersonIn) -> tuple[int, dict[st
         ),
         names=_names(payload.names),
     )
-    return 201, _person_detail(person, get_language())
+    return Status(201, _person_detail(person, get_language()))
 
 
 @router.get("/people/{person_id}", response={200: PersonDetailOut, 404: ErrorOut})
@@ -444,34 +466,32 @@ def patch_person(
 
 
 @router.delete("/people/{person_id}", response={204: None, **ERRORS})
-def delete_person(request: HttpRequest, person_id: int) -> tuple[int, None]:
+def delete_person(request: HttpRequest, person_id: int) -> Status[None]:
     person = get_person_for_user(request.user, person_id, delete=True, request=request)
     check_if_match(request, person)
     services.delete_person(by=request.user, person=person)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/people/{person_id}/names", response={201: PersonDetailOut, **ERRORS})
-def add_person_name(
-    request: HttpRequest, person_id: int, payload: PersonNameIn
-) -> tuple[int, dict[str, Any]]:
+def add_person_name(request: HttpRequest, person_id: int, payload: PersonNameIn) -> Status[dict[str, Any]]:
     person = get_person_for_user(request.user, person_id, write=True, request=request)
     services.add_person_name(by=request.user, person=person, name=services.NameInput(**payload.dict()))
     person.refresh_from_db()
-    return 201, _person_detail(person, get_language())
+    return Status(201, _person_detail(person, get_language()))
 
 
 @router.delete("/people/{person_id}/names/{name_id}", response={204: None, **ERRORS})
-def remove_person_name(request: HttpRequest, person_id: int, name_id: int) -> tuple[int, None]:
+def remove_person_name(request: HttpRequest, person_id: int, name_id: int) -> Status[None]:
     person = get_person_for_user(request.user, person_id, write=True, request=request)
     if not person.names.filter(pk=name_id).exists():
         raise Http404
     services.remove_person_name(by=request.user, person=person, name_id=name_id)
-    return 204, None
+    return Status(204, None)
 
 
 @router.post("/people/{person_id}/positions", response={201: PersonDetailOut, **ERRORS})
-def add_position(request: HttpRequest, person_id: int, payload: PositionIn) -> tuple[int, dict[str, Any]]:
+def add_position(request: HttpRequest, person_id: int, payload: PositionIn) -> Status[dict[str, Any]]:
     user = request.user
     person = get_person_for_user(user, person_id, write=True, request=request)
     org = _organisation(user, payload.organisation_id, "organisation_id")
@@ -480,15 +500,15 @@ def add_position(request: HttpRequest, person_id: int, payload: PositionIn) -> t
     data.pop("organisation_id")
     services.add_position(by=user, person=person, data=services.PositionInput(organisation=org, **data))
     person.refresh_from_db()
-    return 201, _person_detail(person, get_language())
+    return Status(201, _person_detail(person, get_language()))
 
 
 @router.delete("/people/{person_id}/positions/{position_id}", response={204: None, **ERRORS})
-def remove_position(request: HttpRequest, person_id: int, position_id: int) -> tuple[int, None]:
+def remove_position(request: HttpRequest, person_id: int, position_id: int) -> Status[None]:
     person = get_person_for_user(request.user, person_id, write=True, request=request)
     position = get_position_for_user(request.user, position_id, person=person)
     services.remove_position(by=request.user, position=position)
-    return 204, None
+    return Status(204, None)
 
 
 @router.get("/people/{person_id}/history", response={200: list[HistoryOut], 404: ErrorOut})

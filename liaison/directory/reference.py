@@ -21,10 +21,13 @@ def _translator(language: str) -> Any:
 
 
 @transaction.atomic
-def load_countries() -> int:
-    """Create or refresh every ISO 3166-1 country with English, Vietnamese and Arabic names."""
+def load_countries(*, country_model: Any = Country) -> int:
+    """Create or refresh every ISO 3166-1 country with English, Vietnamese and Arabic names.
+
+    The model may be given so that a data migration can pass its historical model.
+    """
     ar, vi = _translator("ar"), _translator("vi")
-    existing = {c.code: c for c in Country.objects.all()}
+    existing = {c.code: c for c in country_model.objects.all()}
     new, changed = [], []
     for c in pycountry.countries:
         name = getattr(c, "common_name", None) or c.name
@@ -36,13 +39,13 @@ def load_countries() -> int:
         }
         row = existing.get(c.alpha_2)
         if row is None:
-            new.append(Country(code=c.alpha_2, **values))
+            new.append(country_model(code=c.alpha_2, **values))
         elif any(getattr(row, k) != v for k, v in values.items()):
             for k, v in values.items():
                 setattr(row, k, v)
             changed.append(row)
-    Country.objects.bulk_create(new)
-    Country.objects.bulk_update(changed, ["alpha3", "name_en", "name_vi", "name_ar"])
+    country_model.objects.bulk_create(new)
+    country_model.objects.bulk_update(changed, ["alpha3", "name_en", "name_vi", "name_ar"])
     return len(new) + len(changed)
 
 
@@ -51,13 +54,18 @@ def _date(value: str | None) -> dt.date | None:
 
 
 @transaction.atomic
-def load_vietnam_provinces() -> int:
+def load_vietnam_provinces(
+    *,
+    country_model: Any = Country,
+    locality_model: Any = Locality,
+    succession_model: Any = LocalitySuccession,
+) -> int:
     """Vietnam's 63 provincial units before the 2025 merger and the 34 after, with successions."""
-    vn = Country.objects.get(code="VN")
+    vn = country_model.objects.get(code="VN")
     rows = json.loads((SEED_DIR / "vn_provinces.json").read_text(encoding="utf-8"))
     by_code: dict[str, Locality] = {}
     for row in rows:
-        loc, _ = Locality.objects.update_or_create(
+        loc, _ = locality_model.objects.update_or_create(
             code=row["code"],
             defaults={
                 "kind": LocalityKind.MUNICIPALITY if row["kind"] == "municipality" else LocalityKind.PROVINCE,
@@ -72,7 +80,7 @@ def load_vietnam_provinces() -> int:
         by_code[row["code"]] = loc
     for row in rows:
         for old in row.get("predecessors", []):
-            LocalitySuccession.objects.get_or_create(
+            succession_model.objects.get_or_create(
                 predecessor=by_code[old],
                 successor=by_code[row["code"]],
                 defaults={

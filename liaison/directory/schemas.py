@@ -8,7 +8,7 @@ from ninja import Field, Schema
 
 from liaison.core.api_support import Page
 from liaison.core.models import Classification, Pillar
-from liaison.directory.models import Gender, NameKind, OrganisationKind
+from liaison.directory.models import Gender, MandateField, MandateRole, NameKind, OrganisationKind
 
 
 class NameOut(Schema):
@@ -61,9 +61,27 @@ class OrganisationOut(Schema):
     url: str
 
 
+class MandateOut(Schema):
+    id: int
+    field: str
+    role: str
+    start: dt.date | None
+    end: dt.date | None
+    source: str
+
+
+class MandateIn(Schema):
+    field: MandateField
+    role: MandateRole = MandateRole.LEAD
+    start: dt.date | None = None
+    end: dt.date | None = None
+    source: str = Field("", max_length=300)
+
+
 class OrganisationDetailOut(OrganisationOut):
     owner_id: int
     names: list[NameOut]
+    mandates: list[MandateOut]
     email: str
     phone: str
     website: str

@@ -153,7 +153,7 @@ def build_world(*, tag: str = "", extra: Any = None) -> World:
                 ],
             )
     orgs["other-shared"] = make_org(
-        f"Other shared cell{tag}",
+        "Other shared cell",
         parent=orgs["other"],
         classification=RESTRICTED,
         shared_with=[orgs["home"]],

@@ -47,7 +47,9 @@ def test_a_viewer_cannot_add_mandates(client):
     mofa = make_org("MOFA")
     viewer = make_user(org=mofa, role=Role.VIEWER)
     client.login(username=viewer.username, password=PASSWORD)
-    response = client.post(reverse("directory:mandate-add", args=[mofa.pk]), {"field": "other", "role": "lead"})
+    response = client.post(
+        reverse("directory:mandate-add", args=[mofa.pk]), {"field": "other", "role": "lead"}
+    )
     assert response.status_code == 404
     assert not Mandate.objects.exists()
 
@@ -57,10 +59,14 @@ def test_ending_a_position_keeps_it_in_the_history_as_past(client):
     admin = make_superuser("admin")
     person = make_person("Bùi Thanh Sơn", owner=mofa)
     position = services.add_position(
-        by=admin, person=person, data=services.PositionInput(organisation=mofa, title_en="Minister", start=dt.date(2021, 4, 8))
+        by=admin,
+        person=person,
+        data=services.PositionInput(organisation=mofa, title_en="Minister", start=dt.date(2021, 4, 8)),
     )
     client.login(username="admin", password=PASSWORD)
-    bad = client.post(reverse("directory:position-end", args=[person.pk, position.pk]), {"end": "2020-01-01"}, follow=True)
+    bad = client.post(
+        reverse("directory:position-end", args=[person.pk, position.pk]), {"end": "2020-01-01"}, follow=True
+    )
     assert "The end date must not be before the start date." in bad.text
     ok = client.post(reverse("directory:position-end", args=[person.pk, position.pk]), {"end": "2025-09-30"})
     assert ok.status_code == 302

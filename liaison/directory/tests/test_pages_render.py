@@ -46,7 +46,7 @@ def pages():
             reverse("directory:person-delete", args=[person.pk]),
             reverse("directory:person-name-add", args=[person.pk]),
             reverse("directory:position-add", args=[person.pk]),
-        reverse("directory:mandate-add", args=[mofa.pk]),
+            reverse("directory:mandate-add", args=[mofa.pk]),
             reverse("directory:holders") + "?title=Minister&on=2023-12-19",
             reverse("accounts:two-factor-setup"),
         ],
