@@ -187,3 +187,26 @@ def localities(*, country: str = "VN", valid_on: dt.date | None = None) -> Query
     if valid_on is not None:
         qs = qs.valid_on(valid_on)
     return qs.order_by("name_en")
+
+
+def locality_on(locality: Locality, day: dt.date) -> list[Locality]:
+    """The unit(s) that `locality` had become by `day`, following predecessor → successor links.
+
+    A 2023 task assigned to Hà Giang province is followed to Tuyên Quang after the 2025 merger.
+    """
+    current = [locality]
+    for _ in range(10):  # successions are short chains; the bound guards against cycles
+        moved = False
+        following: list[Locality] = []
+        for loc in current:
+            if loc.valid_to is not None and loc.valid_to < day:
+                successors = list(loc.successors.all())
+                if successors:
+                    following.extend(successors)
+                    moved = True
+                    continue
+            following.append(loc)
+        current = list(dict.fromkeys(following))
+        if not moved:
+            break
+    return current

@@ -88,6 +88,11 @@ def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpRespo
         "children": selectors.organisation_children_for_user(request.user, org),
         "positions": selectors.positions_in_organisation_for_user(request.user, org),
         "mandates": org.mandates.all(),
+        "locality_now": [
+            loc
+            for loc in (selectors.locality_on(org.locality, dt.date.today()) if org.locality else [])
+            if loc != org.locality
+        ],
         "history": selectors.history(org),
         "can_change": can_change(request.user, org),
         "can_delete": can_delete(request.user, org),

@@ -131,3 +131,14 @@ def test_an_organisation_with_units_or_positions_cannot_be_deleted():
     admin = make_superuser("clerk")
     with pytest.raises(ValidationError):
         services.delete_organisation(by=admin, organisation=root)
+
+
+def test_a_2023_province_is_followed_to_its_successor_after_the_2025_merger():
+    from liaison.directory.models import Locality
+    from liaison.directory.selectors import locality_on
+
+    ha_giang = Locality.objects.get(name_en__icontains="Ha Giang", valid_to=dt.date(2025, 6, 30))
+    assert locality_on(ha_giang, dt.date(2023, 11, 24)) == [ha_giang]
+    after = locality_on(ha_giang, dt.date(2025, 7, 1))
+    assert [loc.name_vi for loc in after] == ["Tuyên Quang"]
+    assert after[0].valid_from == dt.date(2025, 7, 1)
