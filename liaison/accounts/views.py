@@ -13,6 +13,7 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
 from django.views.decorators.http import require_POST
 
 from liaison.accounts.forms import CodeForm, LanguageForm, SignInForm
@@ -52,9 +53,12 @@ def _blocked_response(
 ) -> HttpResponse:
     log_security_event(kind=SecurityEventKind.SIGN_IN_BLOCKED, request=request, username=username)
     minutes = max(1, settings.LIAISON_SIGNIN_LOCKOUT_SECONDS // 60)
-    context["error"] = _(
+    context["error"] = ngettext(
         "Too many failed attempts. Sign-in is paused for this account or address; "
-        "try again in %(minutes)s minutes."
+        "try again in %(minutes)s minute.",
+        "Too many failed attempts. Sign-in is paused for this account or address; "
+        "try again in %(minutes)s minutes.",
+        minutes,
     ) % {"minutes": minutes}
     return render(request, template, context, status=429)
 

@@ -7,6 +7,7 @@ from typing import Any
 from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from liaison.core.access import organisations_user_can_write, visible
 from liaison.core.models import Classification, Pillar
@@ -31,7 +32,7 @@ NAME_LANGUAGES = [
     ("lo", _("Lao")),
     ("km", _("Khmer")),
     ("es", _("Spanish")),
-    ("other", _("Other")),
+    ("other", pgettext_lazy("language", "Other")),
 ]
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from liaison.core.models import AuditedModel, AuditedQuerySet, OwnedRecord, Pillar
 
@@ -108,7 +109,7 @@ class OrganisationKind(models.TextChoices):
     FOREIGN_STATE_BODY = "foreign_state_body", _("Foreign state body")
     FOREIGN_LOCALITY = "foreign_locality", _("Foreign locality")
     NGO = "ngo", _("Non-governmental organisation")
-    OTHER = "other", _("Other")
+    OTHER = "other", pgettext_lazy("organisation kind", "Other")
 
 
 class NameKind(models.TextChoices):
@@ -331,7 +332,7 @@ class MandateField(models.TextChoices):
     PERSONNEL = "personnel", _("Personnel")
     ECONOMIC_DIPLOMACY = "economic_diplomacy", _("Economic diplomacy")
     OVERSEAS_COMPATRIOTS = "overseas_compatriots", _("Overseas compatriots")
-    OTHER = "other", _("Other")
+    OTHER = "other", pgettext_lazy("field of external affairs", "Other")
 
 
 class MandateRole(models.TextChoices):

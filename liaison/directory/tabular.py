@@ -63,6 +63,9 @@ class Column:
 
 
 _DATE_HELP = _lazy("a date as YYYY-MM-DD")
+_CLASSIFICATION_HELP = _lazy(
+    "public, internal or restricted; if blank, internal for a new record, else unchanged"
+)
 _NAME_COLUMNS = ("name_vi", "name_en", "name_ar")
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
@@ -75,7 +78,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("locality", _lazy("locality code")),
         Column("valid_from", _DATE_HELP),
         Column("valid_to", _DATE_HELP),
-        Column("classification", _lazy("public, internal or restricted")),
+        Column("classification", _CLASSIFICATION_HELP),
         Column("email", _lazy("email address")),
         Column("phone", _lazy("telephone number")),
         Column("website", _lazy("web address")),
@@ -95,7 +98,7 @@ COLUMNS: dict[str, tuple[Column, ...]] = {
         Column("birth_date", _DATE_HELP),
         Column("death_date", _DATE_HELP),
         Column("languages", _lazy("languages spoken")),
-        Column("classification", _lazy("public, internal or restricted")),
+        Column("classification", _CLASSIFICATION_HELP),
         Column("notes", _lazy("notes")),
         Column("name_vi", _lazy("full name in Vietnamese")),
         Column("family_vi", _lazy("Vietnamese family name")),

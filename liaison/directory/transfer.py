@@ -619,8 +619,10 @@ def _write_row(user: Any, kind: str, plan: RowPlan, errors: list[RowError]) -> N
         errors.append(
             RowError(plan.row, "key", _("the record changed while the file was imported; try again"))
         )
-    except (IntegrityError, DataError) as error:
-        errors.append(RowError(plan.row, "", _("the database refused the row: %(error)s") % {"error": error}))
+    except (IntegrityError, DataError):
+        errors.append(
+            RowError(plan.row, "", _("the database refused the row (a value too long, or a key taken)"))
+        )
 
 
 def _external_key(key: str) -> str:
@@ -661,6 +663,8 @@ def _write_person(user: Any, plan: RowPlan) -> Person:
 
 def import_file(*, user: Any, kind: str, path: Path, commit: bool) -> ImportReport:
     """Import a file from disk (the CLI); raises TableError for a file that cannot be read."""
+    if path.stat().st_size > settings.LIAISON_IMPORT_MAX_BYTES:
+        raise TableError(_("The file is larger than the import limit."))
     table = tabular.read_table(path.read_bytes(), filename=path.name, kind=kind)
     return run_import(user=user, kind=kind, table=table, commit=commit)
 

@@ -12,7 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from liaison.core.models import StaleRecordError
@@ -36,7 +36,7 @@ from liaison.directory.permissions import (
     get_position_for_user,
 )
 
-CONFLICT_MESSAGE = _lazy(
+CONFLICT_MESSAGE = gettext_lazy(
     "Someone else changed this record while you were editing it. Review their changes below, then save again."
 )
 

@@ -71,3 +71,15 @@ def query_with(context: Any, **kwargs: Any) -> str:
         params[key] = value
     params.pop("page", None)
     return str(params.urlencode())
+
+
+@register.filter
+def field_label(name: str, event: Any) -> str:
+    """The translated label of a field named in an audit event (the raw name if unknown)."""
+    model = event.content_type.model_class() if event is not None else None
+    if model is None:
+        return name
+    try:
+        return str(model._meta.get_field(name).verbose_name)
+    except Exception:  # noqa: BLE001 - a field removed since the event was written
+        return name

@@ -46,6 +46,7 @@ class Record:
     owns_people: bool = False  # an organisation keeping people's records
     name_ids: tuple[int, ...] = ()
     position_id: int | None = None
+    mandate_id: int | None = None
 
     def __str__(self) -> str:
         return self.key
@@ -180,8 +181,15 @@ def build_world(*, tag: str = "", extra: Any = None) -> World:
             ],
             by=root_user,
         )
-    # Every person holds a position in their tree's root (so leaf departments stay deletable).
+    # Every person holds a position in their tree's root (so leaf departments stay deletable);
+    # every organisation has a mandate.
     with acting_as(root_user, via="test"):
+        mandates = {
+            key: services.add_mandate(
+                by=root_user, organisation=org, data=services.MandateInput(field="documents", role="lead")
+            ).pk
+            for key, org in orgs.items()
+        }
         for key, person in people.items():
             services.add_position(
                 by=root_user,
@@ -199,6 +207,7 @@ def build_world(*, tag: str = "", extra: Any = None) -> World:
             shared_home=key == "other-shared",
             leaf=key not in ("home", "other"),
             owns_people=Person.objects.filter(owner=org).exists(),
+            mandate_id=mandates[key],
             name_ids=tuple(org.names.order_by("id").values_list("pk", flat=True)),
         )
     for key, person in people.items():

@@ -29,6 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
+from django.db.models import ProtectedError
 from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
 
@@ -419,6 +420,26 @@ def _organisation_name_remove(run: Run) -> None:
     run.per_record("POST", url, _orgs(run), run.actor.changes, 302)
 
 
+@case("directory:mandate-add")
+def _mandate_add(run: Run) -> None:
+    run.per_record("GET", _org_url("mandate-add"), _orgs(run), run.actor.changes, 200)
+    run.per_record(
+        "POST",
+        _org_url("mandate-add"),
+        _orgs(run),
+        run.actor.changes,
+        302,
+        data=lambda r: {"field": "honours", "role": "coordinate"},
+    )
+
+
+@case("directory:mandate-remove")
+def _mandate_remove(run: Run) -> None:
+    url = _org_url("mandate-remove", lambda r: r.mandate_id if r else MISSING_PK)
+    run.per_record("GET", url, _orgs(run), lambda r: True, 405, refused=405)
+    run.per_record("POST", url, _orgs(run), run.actor.changes, 302)
+
+
 # --- person pages --------------------------------------------------------------------------------
 
 
@@ -496,6 +517,13 @@ def _position_remove(run: Run) -> None:
     run.per_record("POST", url, _people(run), run.actor.changes, 302)
 
 
+@case("directory:position-end")
+def _position_end(run: Run) -> None:
+    url = _person_url("position-end", lambda r: r.position_id if r else MISSING_PK)
+    run.per_record("GET", url, _people(run), lambda r: True, 405, refused=405)
+    run.per_record("POST", url, _people(run), run.actor.changes, 302, data=lambda r: {"end": "2030-01-01"})
+
+
 # --- API -----------------------------------------------------------------------------------------
 
 API = "/api/directory"
@@ -507,6 +535,7 @@ def _api(template: str) -> Callable[[int, Record | None], str]:
             pk=pk,
             name=_second_name(r),
             position=(r.position_id if r else MISSING_PK),
+            mandate=(r.mandate_id if r and r.mandate_id else MISSING_PK),
         )
 
     return url
@@ -621,6 +650,26 @@ def _api_org_name_add(run: Run) -> None:
 def _api_org_name_remove(run: Run) -> None:
     run.per_record(
         "DELETE", _api("/organisations/{pk}/names/{name}"), _orgs(run), run.actor.changes, 204, api=True
+    )
+
+
+@case("POST /api/directory/organisations/{organisation_id}/mandates")
+def _api_mandate_add(run: Run) -> None:
+    run.per_record(
+        "POST",
+        _api("/organisations/{pk}/mandates"),
+        _orgs(run),
+        run.actor.changes,
+        201,
+        api=True,
+        data=lambda r: {"field": "honours", "role": "coordinate"},
+    )
+
+
+@case("DELETE /api/directory/organisations/{organisation_id}/mandates/{mandate_id}")
+def _api_mandate_remove(run: Run) -> None:
+    run.per_record(
+        "DELETE", _api("/organisations/{pk}/mandates/{mandate}"), _orgs(run), run.actor.changes, 204, api=True
     )
 
 
@@ -817,3 +866,29 @@ def test_each_url_answers_each_actor_as_the_policy_says(world: World, actor: Act
     assert not run.failures, f"{len(run.failures)} wrong answers:\n" + "\n".join(run.failures)
     if run.pending:
         pytest.xfail(f"not implemented yet (transfer.py placeholder): {run.pending}")
+
+
+@pytest.mark.django_db
+@pytest.mark.xfail(
+    strict=True,
+    raises=ProtectedError,
+    reason="services.delete_organisation does not check for records the organisation owns "
+    "(Person.owner is PROTECT): the delete crashes with ProtectedError (500) instead of a 400",
+)
+@pytest.mark.parametrize("api", [False, True], ids=["page", "api"])
+def test_deleting_an_organisation_that_keeps_people_is_refused_with_an_explanation(
+    world: World, api: bool
+) -> None:
+    # given a coordinator of the home root and a department that keeps a person's record
+    actor = next(a for a in MEMBER_ACTORS if a.label == "coordinator-cleared-restricted")
+    department = world.org("home-internal")
+    assert department.owns_people and department.leaf
+    client = _client_for(world, actor)
+    # when they delete the department
+    if api:
+        response = client.delete(f"{API}/organisations/{department.pk}")
+    else:
+        response = client.post(reverse("directory:organisation-delete", args=[department.pk]))
+    # then it is refused with an explanation, like a department with units below it
+    assert response.status_code == 400
+    assert Organisation.objects.filter(pk=department.pk).exists()

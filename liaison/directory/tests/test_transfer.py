@@ -5,6 +5,7 @@ import io
 
 import openpyxl
 import pytest
+from django.utils import translation
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
 
@@ -14,6 +15,14 @@ from liaison.core.testing import PASSWORD, make_org, make_person, make_user
 from liaison.directory.models import Country, Organisation, Person
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # A request in another language leaves it active in the thread; messages here are compared in English.
+    with translation.override("en"):
+        yield
+
 
 ORG_URL = "directory:organisation-import"
 

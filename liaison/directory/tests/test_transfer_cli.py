@@ -4,6 +4,7 @@ import csv
 import io
 
 import pytest
+from django.utils import translation
 
 from liaison import cli
 from liaison.core.access import Role
@@ -12,6 +13,13 @@ from liaison.core.testing import make_org, make_user
 from liaison.directory.models import Organisation
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _english():
+    # A request in another language leaves it active in the thread; messages here are compared in English.
+    with translation.override("en"):
+        yield
 
 
 @pytest.fixture
