@@ -81,5 +81,5 @@ def field_label(name: str, event: Any) -> str:
         return name
     try:
         return str(model._meta.get_field(name).verbose_name)
-    except Exception:  # noqa: BLE001 - a field removed since the event was written
+    except Exception:  # a field removed since the event was written
         return name
