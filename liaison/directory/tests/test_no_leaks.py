@@ -207,12 +207,8 @@ def crawl_everything(client: Client, world: World) -> tuple[Crawl, int]:
             f"/directory/people/holders/?organisation={pk}",
             f"/directory/people/?organisation={pk}",
             f"/directory/organisations/?parent={pk}",
-            f"/directory/organisations/new/?parent={pk}",
-            f"/directory/people/new/?owner={pk}",
             f"/api/directory/organisations/{pk}",
             f"/api/directory/organisations/{pk}/history",
-            f"/api/directory/organisations?parent={pk}",
-            f"/api/directory/people?organisation={pk}",
         ):
             crawl.get(url)
     for pk in _every_id(Person):

@@ -5,9 +5,9 @@ import io
 
 import openpyxl
 import pytest
-from django.utils import translation
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from liaison.core.access import Role
 from liaison.core.models import AuditEvent, Classification

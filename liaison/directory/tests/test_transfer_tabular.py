@@ -1,9 +1,9 @@
 """The spreadsheet side of import and export: reading, writing, and the import page in Arabic."""
 
 import pytest
-from django.utils import translation
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.urls import reverse
+from django.utils import translation
 
 from liaison.core.access import Role
 from liaison.core.testing import PASSWORD, make_org, make_user
