@@ -238,3 +238,18 @@ def _log_denied_if_exists(
             user=user if getattr(user, "is_authenticated", False) else None,
             detail={"model": queryset.model._meta.label, "pk": str(pk), "action": str(action)},
         )
+
+
+def owns_records(organisation: Any) -> bool:
+    """Does any owned record, of any module, belong to this organisation (besides itself)?"""
+    from django.apps import apps
+
+    for model in apps.get_models():
+        if not issubclass(model, OwnedRecord):
+            continue
+        owned = model.objects.filter(owner=organisation)
+        if model is type(organisation):
+            owned = owned.exclude(pk=organisation.pk)
+        if owned.exists():
+            return True
+    return False

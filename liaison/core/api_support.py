@@ -35,6 +35,7 @@ class ErrorOut(Schema):
 
 class Page(Schema):
     count: int
+    count_exact: bool = True
     limit: int
     offset: int
 

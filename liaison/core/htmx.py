@@ -7,8 +7,31 @@ from typing import Any
 from django.core.paginator import Page, Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
+from django.utils.functional import cached_property
 
 PAGE_SIZE = 50
+# Lists count their rows up to this many: an exact count of a national directory costs more than
+# the page itself, and nobody pages through ten thousand rows (they refine the filters).
+COUNT_CAP = 10_000
+
+
+def capped_count(items: Any, cap: int = COUNT_CAP) -> tuple[int, bool]:
+    """The number of rows, counted up to `cap` (one bounded query); and whether it is exact."""
+    if isinstance(items, list):
+        return len(items), True
+    count = items.order_by().values("pk")[: cap + 1].count()
+    return min(count, cap), count <= cap
+
+
+class CappedPaginator(Paginator):  # type: ignore[type-arg]
+    """A paginator whose count stops at COUNT_CAP; `exact` says whether it did."""
+
+    exact = True
+
+    @cached_property
+    def count(self) -> int:
+        total, self.exact = capped_count(self.object_list)
+        return total
 
 
 def render_page(
@@ -25,7 +48,7 @@ def render_page(
 
 
 def paginate(request: HttpRequest, items: Any, *, per_page: int = PAGE_SIZE) -> Page[Any]:
-    paginator = Paginator(items, per_page)
+    paginator = CappedPaginator(items, per_page)
     return paginator.get_page(request.GET.get("page"))
 
 

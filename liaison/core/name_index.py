@@ -8,13 +8,19 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
+from django.core.cache import cache
 from django.db.models import Count
 
 from liaison.core.models import NameKey
 from liaison.core.names import Match, name_keys, rank, retrieval_keys, token_keys_for_query
 
-# A query whose keys match more names than this ranks only this many (most keys shared first).
-CANDIDATE_LIMIT = 2000
+# A key shared by more names than this is "common" (a family name like Nguyễn's): it is not
+# used to gather candidates while rarer keys of the query can do it.
+RARE_KEY_LIMIT = 2000
+# At most this many candidates, those sharing most keys with the query, are ranked in Python.
+CANDIDATE_LIMIT = 300
+# Key frequencies change slowly and are only compared with RARE_KEY_LIMIT: cache them briefly.
+FREQUENCY_TTL_SECONDS = 600
 
 
 def _keys_for(value: str) -> set[str]:
@@ -23,8 +29,19 @@ def _keys_for(value: str) -> set[str]:
 
 def index_entity(*, kind: str, entity_id: int, names: Iterable[str]) -> None:
     """Replace the keys stored for one entity with those of its current names."""
+    old = set(NameKey.objects.filter(kind=kind, entity_id=entity_id).values_list("key", flat=True))
     NameKey.objects.filter(kind=kind, entity_id=entity_id).delete()
-    NameKey.objects.bulk_create(_rows(kind, entity_id, names))
+    rows = _rows(kind, entity_id, names)
+    NameKey.objects.bulk_create(rows)
+    _forget_frequencies(kind, old | {row.key for row in rows})
+
+
+def _cache_key(kind: str, key: str) -> str:
+    return f"liaison:namekey:{kind}:{key}"
+
+
+def _forget_frequencies(kind: str, keys: Iterable[str]) -> None:
+    cache.delete_many([_cache_key(kind, key) for key in keys])
 
 
 def index_many(*, kind: str, entities: Sequence[tuple[int, Iterable[str]]], batch_size: int = 5000) -> None:
@@ -33,12 +50,16 @@ def index_many(*, kind: str, entities: Sequence[tuple[int, Iterable[str]]], batc
     for start in range(0, len(ids), 900):
         NameKey.objects.filter(kind=kind, entity_id__in=ids[start : start + 900]).delete()
     rows: list[NameKey] = []
+    touched: set[str] = set()
     for entity_id, names in entities:
         rows.extend(_rows(kind, entity_id, names))
         if len(rows) >= batch_size:
+            touched.update(row.key for row in rows)
             NameKey.objects.bulk_create(rows, batch_size=batch_size)
             rows = []
+    touched.update(row.key for row in rows)
     NameKey.objects.bulk_create(rows, batch_size=batch_size)
+    _forget_frequencies(kind, touched)
 
 
 def _rows(kind: str, entity_id: int, names: Iterable[str]) -> list[NameKey]:
@@ -49,31 +70,45 @@ def _rows(kind: str, entity_id: int, names: Iterable[str]) -> list[NameKey]:
     return rows
 
 
+def key_frequencies(*, kind: str, keys: Sequence[str]) -> dict[str, int]:
+    """How many names share each key, counted up to RARE_KEY_LIMIT + 1 (enough to tell rare keys)."""
+    cache_keys = {key: _cache_key(kind, key) for key in keys}
+    cached = cache.get_many(list(cache_keys.values()))
+    found = {key: cached[ck] for key, ck in cache_keys.items() if ck in cached}
+    for key in keys:
+        if key in found:
+            continue
+        # A bounded index range scan, however common the key is.
+        found[key] = len(
+            NameKey.objects.filter(kind=kind, key=key).values_list("id", flat=True)[: RARE_KEY_LIMIT + 1]
+        )
+        cache.set(cache_keys[key], found[key], FREQUENCY_TTL_SECONDS)
+    return found
+
+
 def lookup(*, kind: str, query: str, limit: int = 20) -> list[Match[int]]:
     """Entities of `kind` whose names match `query`, best first; ambiguous spellings give all.
 
-    Candidates come from the rarest shared keys first (a key like Nguyễn's is shared by a large
-    part of a national directory), at most CANDIDATE_LIMIT of them; at most three queries.
+    Candidates are the names sharing the most of the query's rare keys (the whole-name key, word
+    pairs, uncommon words), at most CANDIDATE_LIMIT; when every key is common, names sharing the
+    least common one. Then the matcher ranks them.
     """
     keys = list(dict.fromkeys(token_keys_for_query(query)))
     if not keys:
         return []
+    frequency = key_frequencies(kind=kind, keys=keys)
+    # A cached count may be a little old; it only decides which keys gather candidates.
+    rare = [k for k in keys if frequency[k] <= RARE_KEY_LIMIT]
     base = NameKey.objects.filter(kind=kind)
-    frequency = dict(base.filter(key__in=keys).values("key").annotate(n=Count("id")).values_list("key", "n"))
-    present = sorted((k for k in keys if frequency.get(k)), key=lambda k: frequency[k])
-    if not present:
-        return []
-    rare: list[str] = []
-    total = 0
-    for key in present:
-        if rare and total + frequency[key] > CANDIDATE_LIMIT:
-            break
-        rare.append(key)
-        total += frequency[key]
-    candidates = list(base.filter(key__in=rare).values_list("entity_id", "value")[:CANDIDATE_LIMIT])
-    common = present[len(rare) :]
-    if common and len(candidates) < CANDIDATE_LIMIT:
-        candidates += list(
-            base.filter(key=common[0]).values_list("entity_id", "value")[: CANDIDATE_LIMIT - len(candidates)]
+    if rare:
+        rows = (
+            base.filter(key__in=rare)
+            .values("entity_id", "value")
+            .annotate(shared=Count("id"))
+            .order_by("-shared", "entity_id")[:CANDIDATE_LIMIT]
         )
+        candidates = [(row["entity_id"], row["value"]) for row in rows]
+    else:
+        least_common = min(keys, key=lambda k: frequency[k])
+        candidates = list(base.filter(key=least_common).values_list("entity_id", "value")[:CANDIDATE_LIMIT])
     return rank(query, candidates, limit=limit)

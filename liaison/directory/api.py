@@ -13,8 +13,9 @@ from ninja import Router, Status
 from ninja.errors import HttpError
 
 from liaison.core import name_index
-from liaison.core.access import visible
+from liaison.core.access import can_read, visible
 from liaison.core.api_support import AUTH, ErrorOut, check_if_match, clamp, etag
+from liaison.core.htmx import capped_count
 from liaison.core.models import Classification
 from liaison.directory import selectors, services
 from liaison.directory.models import (
@@ -62,11 +63,18 @@ def _org_ref(org: Organisation | None, lang: str) -> dict[str, Any] | None:
     return {"id": org.pk, "name": display_name(org.names.all(), lang) or org.sort_name}
 
 
+def _parent_visible(org: Organisation) -> bool:
+    """Lists annotate `parent_visible`; a detail response sets it from the policy."""
+    return org.parent_id is not None and bool(getattr(org, "parent_visible", False))
+
+
 def _org_out(org: Organisation, lang: str) -> dict[str, Any]:
     return {
         "id": org.pk,
         "name": display_name(org.names.all(), lang) or org.sort_name,
-        "parent": {"id": org.parent.pk, "name": org.parent.sort_name} if org.parent else None,
+        "parent": {"id": org.parent.pk, "name": org.parent.sort_name}
+        if org.parent is not None and _parent_visible(org)
+        else None,
         "pillar": org.pillar,
         "kind": org.kind,
         "country": org.country.code if org.country else None,
@@ -95,7 +103,8 @@ def _name_out(n: Any) -> dict[str, Any]:
     return out
 
 
-def _org_detail(org: Organisation, lang: str) -> dict[str, Any]:
+def _org_detail(org: Organisation, lang: str, user: Any) -> dict[str, Any]:
+    org.parent_visible = org.parent is not None and can_read(user, org.parent)  # type: ignore[attr-defined]
     return _org_out(org, lang) | {
         "owner_id": org.owner_id,
         "names": [_name_out(n) for n in org.names.all()],
@@ -127,10 +136,8 @@ def _position_out(p: Position, lang: str) -> dict[str, Any]:
     }
 
 
-def _person_out(person: Person, lang: str) -> dict[str, Any]:
-    current = getattr(person, "current_positions", None)
-    if current is None:
-        current = [p for p in person.positions.all() if p.end is None]
+def _person_out(person: Person, lang: str, current: list[Position]) -> dict[str, Any]:
+    """`current`: the person's current positions the reader may see (the selectors filter them)."""
     return {
         "id": person.pk,
         "name": display_name(person.names.all(), lang) or person.sort_name,
@@ -142,13 +149,12 @@ def _person_out(person: Person, lang: str) -> dict[str, Any]:
     }
 
 
-def _person_detail(person: Person, lang: str) -> dict[str, Any]:
-    positions = list(selectors.person_positions(person))
-    return _person_out(person, lang) | {
+def _person_detail(person: Person, lang: str, user: Any) -> dict[str, Any]:
+    positions = list(selectors.person_positions(user, person))
+    return _person_out(person, lang, [p for p in positions if p.end is None]) | {
         "owner_id": person.owner_id,
         "names": [_name_out(n) for n in person.names.all()],
         "positions": [_position_out(p, lang) for p in positions],
-        "current_positions": [_position_out(p, lang) for p in positions if p.end is None],
         "gender": person.gender,
         "birth_date": person.birth_date,
         "death_date": person.death_date,
@@ -236,8 +242,10 @@ def list_organisations(
     )
     qs = selectors.organisation_list_for_user(request.user, filters)
     lang = get_language()
+    count, exact = capped_count(qs)
     return {
-        "count": qs.count(),
+        "count": count,
+        "count_exact": exact,
         "limit": limit,
         "offset": offset,
         "items": [_org_out(o, lang) for o in qs[offset : offset + limit]],
@@ -267,14 +275,14 @@ def create_organisation(request: HttpRequest, payload: OrganisationIn) -> Status
         ),
         names=_names(payload.names),
     )
-    return Status(201, _org_detail(org, get_language()))
+    return Status(201, _org_detail(org, get_language(), request.user))
 
 
 @router.get("/organisations/{organisation_id}", response={200: OrganisationDetailOut, 404: ErrorOut})
 def get_organisation(request: HttpRequest, organisation_id: int, response: HttpResponse) -> dict[str, Any]:
     org = get_organisation_for_user(request.user, organisation_id, request=request)
     _with_etag(response, org)
-    return _org_detail(org, get_language())
+    return _org_detail(org, get_language(), request.user)
 
 
 @router.patch("/organisations/{organisation_id}", response={200: OrganisationDetailOut, **ERRORS})
@@ -311,7 +319,7 @@ def patch_organisation(
             changes[key] = value
     org = services.update_organisation(by=user, organisation=org, version=org.version, changes=changes)
     _with_etag(response, org)
-    return _org_detail(org, get_language())
+    return _org_detail(org, get_language(), request.user)
 
 
 @router.delete("/organisations/{organisation_id}", response={204: None, **ERRORS})
@@ -331,7 +339,7 @@ def add_organisation_name(
         by=request.user, organisation=org, name=services.NameInput(**payload.dict())
     )
     org.refresh_from_db()
-    return Status(201, _org_detail(org, get_language()))
+    return Status(201, _org_detail(org, get_language(), request.user))
 
 
 @router.delete("/organisations/{organisation_id}/names/{name_id}", response={204: None, **ERRORS})
@@ -347,7 +355,7 @@ def remove_organisation_name(request: HttpRequest, organisation_id: int, name_id
 def add_mandate(request: HttpRequest, organisation_id: int, payload: MandateIn) -> Status[dict[str, Any]]:
     org = get_organisation_for_user(request.user, organisation_id, write=True, request=request)
     services.add_mandate(by=request.user, organisation=org, data=services.MandateInput(**payload.dict()))
-    return Status(201, _org_detail(org, get_language()))
+    return Status(201, _org_detail(org, get_language(), request.user))
 
 
 @router.delete("/organisations/{organisation_id}/mandates/{mandate_id}", response={204: None, **ERRORS})
@@ -398,11 +406,16 @@ def list_people(
     )
     qs = selectors.person_list_for_user(request.user, filters)
     lang = get_language()
+    count, exact = capped_count(qs)
     return {
-        "count": qs.count(),
+        "count": count,
+        "count_exact": exact,
         "limit": limit,
         "offset": offset,
-        "items": [_person_out(p, lang) for p in qs[offset : offset + limit]],
+        "items": [
+            _person_out(p, lang, p.current_positions)  # type: ignore[attr-defined]
+            for p in qs[offset : offset + limit]
+        ],
     }
 
 
@@ -426,14 +439,14 @@ def create_person(request: HttpRequest, payload: PersonIn) -> Status[dict[str, A
         ),
         names=_names(payload.names),
     )
-    return Status(201, _person_detail(person, get_language()))
+    return Status(201, _person_detail(person, get_language(), request.user))
 
 
 @router.get("/people/{person_id}", response={200: PersonDetailOut, 404: ErrorOut})
 def get_person(request: HttpRequest, person_id: int, response: HttpResponse) -> dict[str, Any]:
     person = get_person_for_user(request.user, person_id, request=request)
     _with_etag(response, person)
-    return _person_detail(person, get_language())
+    return _person_detail(person, get_language(), request.user)
 
 
 @router.patch("/people/{person_id}", response={200: PersonDetailOut, **ERRORS})
@@ -462,7 +475,7 @@ def patch_person(
             changes[key] = value
     person = services.update_person(by=user, person=person, version=person.version, changes=changes)
     _with_etag(response, person)
-    return _person_detail(person, get_language())
+    return _person_detail(person, get_language(), request.user)
 
 
 @router.delete("/people/{person_id}", response={204: None, **ERRORS})
@@ -478,7 +491,7 @@ def add_person_name(request: HttpRequest, person_id: int, payload: PersonNameIn)
     person = get_person_for_user(request.user, person_id, write=True, request=request)
     services.add_person_name(by=request.user, person=person, name=services.NameInput(**payload.dict()))
     person.refresh_from_db()
-    return Status(201, _person_detail(person, get_language()))
+    return Status(201, _person_detail(person, get_language(), request.user))
 
 
 @router.delete("/people/{person_id}/names/{name_id}", response={204: None, **ERRORS})
@@ -500,7 +513,7 @@ def add_position(request: HttpRequest, person_id: int, payload: PositionIn) -> S
     data.pop("organisation_id")
     services.add_position(by=user, person=person, data=services.PositionInput(organisation=org, **data))
     person.refresh_from_db()
-    return Status(201, _person_detail(person, get_language()))
+    return Status(201, _person_detail(person, get_language(), request.user))
 
 
 @router.delete("/people/{person_id}/positions/{position_id}", response={204: None, **ERRORS})

@@ -165,7 +165,7 @@ class Organisation(OwnedRecord):
     address = models.TextField(_("address"), blank=True)
     notes = models.TextField(_("notes"), blank=True)
     # Denormalised for sorting and display without joins; maintained by services.
-    sort_name = models.CharField(max_length=300, db_index=True, editable=False, default="")
+    sort_name = models.CharField(max_length=300, editable=False, default="")
     # Stable key used by imports and the demo data to recognise the same organisation again.
     external_key = models.CharField(_("external key"), max_length=100, blank=True, db_index=True)
 
@@ -174,6 +174,8 @@ class Organisation(OwnedRecord):
 
     class Meta:
         ordering = ["sort_name", "id"]
+        # Lists walk this index in order and stop after one page.
+        indexes = [models.Index(fields=["sort_name", "id"], name="organisation_sort")]
         constraints = [
             models.UniqueConstraint(
                 fields=["external_key"],
@@ -241,7 +243,7 @@ class Person(OwnedRecord):
     death_date = models.DateField(_("date of death"), null=True, blank=True)
     languages = models.CharField(_("languages spoken"), max_length=200, blank=True)
     notes = models.TextField(_("notes"), blank=True)
-    sort_name = models.CharField(max_length=300, db_index=True, editable=False, default="")
+    sort_name = models.CharField(max_length=300, editable=False, default="")
     external_key = models.CharField(_("external key"), max_length=100, blank=True, db_index=True)
 
     audit_exclude = AuditedModel.audit_exclude | {"sort_name"}
@@ -249,6 +251,7 @@ class Person(OwnedRecord):
     class Meta:
         ordering = ["sort_name", "id"]
         verbose_name_plural = _("people")
+        indexes = [models.Index(fields=["sort_name", "id"], name="person_sort")]
         constraints = [
             models.UniqueConstraint(
                 fields=["external_key"],

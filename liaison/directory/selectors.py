@@ -6,7 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Case, IntegerField, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 
 from liaison.core import name_index, search
 from liaison.core.access import visible
@@ -62,6 +62,18 @@ class PersonFilters:
     sort: str = "name"
 
 
+def _visible_organisations(user: Any) -> QuerySet[Any]:
+    """Primary keys of the organisations the user may read, as a subquery."""
+    return visible(user, Organisation.objects.all()).values("pk")
+
+
+def _with_visible_parent(user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
+    """Annotate `parent_visible`: a row may name its parent only if the user may read the parent."""
+    parent = visible(user, Organisation.objects.filter(pk=OuterRef("parent_id")))
+    annotated: QuerySet[Any] = qs.annotate(parent_visible=Exists(parent))
+    return annotated
+
+
 def _ranked(qs: QuerySet[Any], *, kind: str, q: str) -> QuerySet[Any]:
     """Keep the entities whose names match `q`, best match first."""
     ids = [m.key for m in name_index.lookup(kind=kind, query=q, limit=SEARCH_LIMIT)]
@@ -86,8 +98,10 @@ def organisation_list_for_user(user: Any, filters: OrganisationFilters) -> Query
         qs = qs.filter(parent_id=filters.parent)
     if filters.valid_on is not None:
         qs = qs.filter(pk__in=Organisation.objects.valid_on(filters.valid_on).values("pk"))
-    qs = qs.select_related("country", "parent").prefetch_related(
-        Prefetch("names", queryset=OrganisationName.objects.order_by("id"))
+    qs = (
+        _with_visible_parent(user, qs)
+        .select_related("country", "parent", "locality")
+        .prefetch_related(Prefetch("names", queryset=OrganisationName.objects.order_by("id")))
     )
     if filters.q.strip():
         return _ranked(qs, kind="organisation", q=filters.q)
@@ -106,7 +120,8 @@ def person_list_for_user(user: Any, filters: PersonFilters) -> QuerySet[Person]:
         Prefetch("names", queryset=PersonName.objects.order_by("id")),
         Prefetch(
             "positions",
-            queryset=Position.objects.filter(end__isnull=True)
+            # Positions in organisations the user may not read are not shown at all.
+            queryset=Position.objects.filter(end__isnull=True, organisation__in=_visible_organisations(user))
             .select_related("organisation")
             .prefetch_related("organisation__names")
             .order_by("-start"),
@@ -122,9 +137,12 @@ def organisation_children_for_user(user: Any, organisation: Organisation) -> Que
     return visible(user, organisation.children.all()).prefetch_related("names").order_by("sort_name")
 
 
-def organisation_ancestors(organisation: Organisation) -> list[Organisation]:
+def organisation_ancestors(user: Any, organisation: Organisation) -> list[Organisation]:
+    """The organisations above this one that the user may read, top first."""
     ids = [int(part) for part in organisation.path.strip("/").split("/") if part][:-1]
-    by_id = {o.pk: o for o in Organisation.objects.filter(pk__in=ids).prefetch_related("names")}
+    by_id = {
+        o.pk: o for o in visible(user, Organisation.objects.filter(pk__in=ids)).prefetch_related("names")
+    }
     return [by_id[i] for i in ids if i in by_id]
 
 
@@ -150,9 +168,11 @@ def positions_in_organisation_for_user(user: Any, organisation: Organisation) ->
     )
 
 
-def person_positions(person: Person) -> QuerySet[Position]:
+def person_positions(user: Any, person: Person) -> QuerySet[Position]:
+    """The person's positions in organisations the user may read."""
     return (
-        person.positions.select_related("organisation")
+        person.positions.filter(organisation__in=_visible_organisations(user))
+        .select_related("organisation")
         .prefetch_related("organisation__names")
         .order_by("-start", "-id")
     )
@@ -163,7 +183,9 @@ def holders_on(
 ) -> QuerySet[Position]:
     """Who held which title on a given day: “who was Minister of Foreign Affairs on 19 Dec 2023”."""
     people = visible(user, Person.objects.all()).values("pk")
-    qs = Position.objects.held_on(day).filter(person__in=people)
+    qs = Position.objects.held_on(day).filter(
+        person__in=people, organisation__in=_visible_organisations(user)
+    )
     if organisation is not None:
         qs = qs.filter(organisation=organisation)
     if title.strip():

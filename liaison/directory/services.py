@@ -251,6 +251,8 @@ def delete_organisation(*, by: Any, organisation: Organisation) -> None:
         raise ValidationError(_("This organisation has units below it; move or delete them first."))
     if organisation.positions.exists():
         raise ValidationError(_("People hold positions in this organisation; end or move them first."))
+    if access.owns_records(organisation):
+        raise ValidationError(_("This organisation keeps records; move them to another organisation first."))
     organisation.names.all().delete()
     organisation.mandates.all().delete()
     name_index.index_entity(kind=ORGANISATION, entity_id=organisation.pk, names=[])

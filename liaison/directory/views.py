@@ -84,7 +84,7 @@ def organisation_detail(request: HttpRequest, organisation_id: int) -> HttpRespo
     context = {
         "org": org,
         "names": org.names.order_by("language", "id"),
-        "ancestors": selectors.organisation_ancestors(org),
+        "ancestors": selectors.organisation_ancestors(request.user, org),
         "children": selectors.organisation_children_for_user(request.user, org),
         "positions": selectors.positions_in_organisation_for_user(request.user, org),
         "mandates": org.mandates.all(),
@@ -140,7 +140,7 @@ def person_detail(request: HttpRequest, person_id: int) -> HttpResponse:
     context = {
         "person": person,
         "names": person.names.order_by("language", "id"),
-        "positions": selectors.person_positions(person),
+        "positions": selectors.person_positions(request.user, person),
         "history": selectors.history(person),
         "can_change": can_change(request.user, person),
         "can_delete": can_delete(request.user, person),

@@ -29,7 +29,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pytest
-from django.db.models import ProtectedError
 from django.test import Client
 from django.urls import URLPattern, URLResolver, reverse
 
@@ -864,17 +863,10 @@ def test_each_url_answers_each_actor_as_the_policy_says(world: World, actor: Act
     CASES[key](run)
     # then each answer is the one the policy gives, and hidden records answer like missing ones
     assert not run.failures, f"{len(run.failures)} wrong answers:\n" + "\n".join(run.failures)
-    if run.pending:
-        pytest.xfail(f"not implemented yet (transfer.py placeholder): {run.pending}")
+    assert not run.pending, run.pending
 
 
 @pytest.mark.django_db
-@pytest.mark.xfail(
-    strict=True,
-    raises=ProtectedError,
-    reason="services.delete_organisation does not check for records the organisation owns "
-    "(Person.owner is PROTECT): the delete crashes with ProtectedError (500) instead of a 400",
-)
 @pytest.mark.parametrize("api", [False, True], ids=["page", "api"])
 def test_deleting_an_organisation_that_keeps_people_is_refused_with_an_explanation(
     world: World, api: bool

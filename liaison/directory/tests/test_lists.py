@@ -10,6 +10,7 @@ from liaison.core.access import Role
 from liaison.core.models import Classification
 from liaison.core.testing import PASSWORD, make_org, make_person, make_superuser, make_user
 from liaison.directory import services
+from liaison.directory.models import Country, Locality
 from liaison.directory.services import NameInput
 
 pytestmark = pytest.mark.django_db
@@ -26,8 +27,16 @@ def world():
 def _grow(parent, n):
     admin = make_superuser("grower") if not User.objects.filter(username="grower").exists() else None
     admin = admin or User.objects.get(username="grower")
+    provinces = list(Locality.objects.filter(country__code="VN")[:n])
     for i in range(n):
         org = make_org(f"Department {i}", parent=parent)
+        # every row with a locality and a country, so a missing select_related shows up
+        services.update_organisation(
+            by=admin,
+            organisation=org,
+            version=org.version,
+            changes={"locality": provinces[i % len(provinces)], "country": Country.objects.get(code="VN")},
+        )
         person = make_person(f"Nguyễn Văn {i}", owner=org)
         services.add_position(
             by=admin, person=person, data=services.PositionInput(organisation=org, title_en="Director")

@@ -278,34 +278,26 @@ def _hidden_link_targets(world: World) -> dict[str, int]:
     return {"hidden": hidden.pk, "unit": unit.pk, "person": person.pk, "other": world.orgs["other"].pk}
 
 
-_PARENT_NAME = "shows a hidden parent's name"
-_POSITION_ORG = "shows the name of a hidden organisation in which a visible person holds a position"
-
 SURFACES: list[Any] = [
     pytest.param(
         "organisation list (Parent column)",
         "/directory/organisations/?q=Open Liaison Desk",
-        marks=pytest.mark.xfail(strict=True, reason=f"organisation_list.html {_PARENT_NAME}"),
     ),
     pytest.param(
         "organisation detail (breadcrumbs)",
         "/directory/organisations/{unit}/",
-        marks=pytest.mark.xfail(strict=True, reason=f"selectors.organisation_ancestors {_PARENT_NAME}"),
     ),
     pytest.param(
         "API organisation detail (parent.name)",
         "/api/directory/organisations/{unit}",
-        marks=pytest.mark.xfail(strict=True, reason=f"api._org_out {_PARENT_NAME}"),
     ),
     pytest.param(
         "API organisation list filtered by the hidden parent",
         "/api/directory/organisations?parent={hidden}",
-        marks=pytest.mark.xfail(strict=True, reason=f"api._org_out {_PARENT_NAME}"),
     ),
     pytest.param(
         "API organisation list",
         "/api/directory/organisations?limit=200",
-        marks=pytest.mark.xfail(strict=True, reason=f"api._org_out {_PARENT_NAME}"),
     ),
     pytest.param(
         "organisation tree below the visible root",
@@ -314,32 +306,26 @@ SURFACES: list[Any] = [
     pytest.param(
         "person detail (positions)",
         "/directory/people/{person}/",
-        marks=pytest.mark.xfail(strict=True, reason=f"selectors.person_positions {_POSITION_ORG}"),
     ),
     pytest.param(
         "person list (current positions)",
         "/directory/people/?q=Trần Công Khai",
-        marks=pytest.mark.xfail(strict=True, reason=f"person_list.html {_POSITION_ORG}"),
     ),
     pytest.param(
         "API person detail (positions)",
         "/api/directory/people/{person}",
-        marks=pytest.mark.xfail(strict=True, reason=f"api._person_detail {_POSITION_ORG}"),
     ),
     pytest.param(
         "API person list (current positions)",
         "/api/directory/people?q=Trần Công Khai",
-        marks=pytest.mark.xfail(strict=True, reason=f"api._person_out {_POSITION_ORG}"),
     ),
     pytest.param(
         "holders page",
         "/directory/people/holders/?title=Liaison officer",
-        marks=pytest.mark.xfail(strict=True, reason=f"selectors.holders_on {_POSITION_ORG}"),
     ),
     pytest.param(
         "API holders",
         "/api/directory/holders?on=2030-01-01&title=Liaison officer",
-        marks=pytest.mark.xfail(strict=True, reason=f"api.holders {_POSITION_ORG}"),
     ),
     pytest.param("person history", "/api/directory/people/{person}/history"),
     pytest.param("person export (CSV)", "/directory/people/export/?format=csv"),

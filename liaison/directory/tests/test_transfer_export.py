@@ -9,6 +9,7 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 
+from liaison.accounts.models import User
 from liaison.core.models import Classification, SecurityEvent, SecurityEventKind
 from liaison.core.testing import PASSWORD, make_org, make_person, make_user
 from liaison.directory import services
@@ -174,9 +175,6 @@ def test_person_export_lists_owner_names_and_positions_but_not_hidden_organisati
             NameInput(value="نغوين فان آن", language="ar"),
         ],
     )
-    root = services.Organisation.objects.none()  # noqa: F841 (clarity: superuser acts below)
-    from liaison.accounts.models import User
-
     admin = User.objects.get(is_superuser=True)
     for org, title in ((mofa, "Director"), (hidden, "Adviser")):
         services.add_position(
