@@ -20,8 +20,10 @@ class UserLanguageMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         user = request.user
         if user.is_authenticated and user.language:
-            translation.activate(user.language)
             request.LANGUAGE_CODE = user.language
+            # override() restores the previous language afterwards, so nothing leaks to the thread.
+            with translation.override(user.language):
+                return self.get_response(request)
         return self.get_response(request)
 
 

@@ -174,28 +174,34 @@ def _paths_q(field: str, paths: list[str]) -> Q:
     return q
 
 
-def visible_q(user: Any, model: type[Any], *, action: Action = Action.READ) -> Q:
-    """The same policy as `can`, as a filter for querysets of `model`."""
+def visible_q(user: Any, model: type[Any], *, action: Action = Action.READ, prefix: str = "") -> Q:
+    """The same policy as `can`, as a filter for querysets of `model`.
+
+    With `prefix` (e.g. "organisation__"), the filter applies to a related record of `model`
+    through a join, e.g. positions whose organisation the user may read.
+    """
     p = principal_for(user)
     if p.user_id is None:
         return Q(pk__in=[])
     if p.is_superuser:
         return Q()
-    readable = Q(classification__lte=min(p.clearance, Classification.INTERNAL))
+    readable = Q(**{f"{prefix}classification__lte": min(p.clearance, Classification.INTERNAL)})
     if p.clearance >= Classification.RESTRICTED and p.scopes:
         paths = [s.path for s in p.scopes]
         field = model._meta.get_field("shared_with")
         through = field.remote_field.through  # type: ignore[union-attr]
         shared = Exists(
-            through.objects.filter(**{field.m2m_field_name(): OuterRef("pk")}).filter(  # type: ignore[union-attr]
+            through.objects.filter(**{field.m2m_field_name(): OuterRef(f"{prefix}pk")}).filter(  # type: ignore[union-attr]
                 _paths_q(f"{field.m2m_reverse_field_name()}__path", paths)  # type: ignore[union-attr]
             )
         )
-        readable |= Q(classification=Classification.RESTRICTED) & (_paths_q("owner__path", paths) | Q(shared))
+        readable |= Q(**{f"{prefix}classification": Classification.RESTRICTED}) & (
+            _paths_q(f"{prefix}owner__path", paths) | Q(shared)
+        )
     if action is Action.READ:
         return readable
     role = _NEEDED_ROLE[action]
-    return readable & _paths_q("owner__path", [s.path for s in p.scopes if s.role >= role])
+    return readable & _paths_q(f"{prefix}owner__path", [s.path for s in p.scopes if s.role >= role])
 
 
 def visible[M: models.Model](

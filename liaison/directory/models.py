@@ -175,7 +175,10 @@ class Organisation(OwnedRecord):
     class Meta:
         ordering = ["sort_name", "id"]
         # Lists walk this index in order and stop after one page.
-        indexes = [models.Index(fields=["sort_name", "id"], name="organisation_sort")]
+        indexes = [
+            models.Index(fields=["sort_name", "id"], name="organisation_sort"),
+            models.Index(fields=["pillar", "sort_name", "id"], name="organisation_pillar_sort"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["external_key"],
@@ -251,7 +254,10 @@ class Person(OwnedRecord):
     class Meta:
         ordering = ["sort_name", "id"]
         verbose_name_plural = _("people")
-        indexes = [models.Index(fields=["sort_name", "id"], name="person_sort")]
+        indexes = [
+            models.Index(fields=["sort_name", "id"], name="person_sort"),
+            models.Index(fields=["nationality", "sort_name", "id"], name="person_nationality_sort"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["external_key"],

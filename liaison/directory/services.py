@@ -207,8 +207,12 @@ def update_organisation(
         raise ValidationError({"classification": [_("You may not classify above your own clearance.")]})
     new_parent = changes.get("parent", organisation.parent)
     _check_parent(organisation, new_parent)
-    if "parent" in changes and new_parent is not None and new_parent != organisation.parent:
-        _require(access.can_create(by, owner=new_parent, classification=organisation.classification))
+    if "parent" in changes and new_parent != organisation.parent:
+        if new_parent is None:
+            # Only a superuser creates top-level organisations, so only one may move one there.
+            _require(access.principal_for(by).is_superuser)
+        else:
+            _require(access.can_create(by, owner=new_parent, classification=organisation.classification))
     _check_dates(
         changes.get("valid_from", organisation.valid_from),
         changes.get("valid_to", organisation.valid_to),
@@ -221,8 +225,8 @@ def update_organisation(
         setattr(organisation, key, value)
     if "parent" in changes:
         _set_path(organisation)
-        if organisation.parent is not None:
-            organisation.owner = organisation.parent
+        # Units are owned by their parent; a top-level organisation owns itself.
+        organisation.owner = organisation.parent if organisation.parent is not None else organisation
     organisation.save()
     indexing.index_organisation_text(organisation)
     if organisation.path != old_path:

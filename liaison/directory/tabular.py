@@ -44,7 +44,7 @@ from typing import Any
 
 from django.utils.functional import Promise
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 
 ORGANISATION = "organisation"
 PERSON = "person"
@@ -62,53 +62,55 @@ class Column:
     required: bool = False
 
 
-_DATE_HELP = _lazy("a date as YYYY-MM-DD")
-_CLASSIFICATION_HELP = _lazy(
+_DATE_HELP = gettext_lazy("a date as YYYY-MM-DD")
+_CLASSIFICATION_HELP = gettext_lazy(
     "public, internal or restricted; if blank, internal for a new record, else unchanged"
 )
 _NAME_COLUMNS = ("name_vi", "name_en", "name_ar")
 
 COLUMNS: dict[str, tuple[Column, ...]] = {
     ORGANISATION: (
-        Column("key", _lazy("external key, or id:<number> for a record that has none"), required=True),
-        Column("parent_key", _lazy("key of the parent organisation; blank for the top level")),
-        Column("pillar", _lazy("party, state, people or foreign"), required=True),
-        Column("kind", _lazy("kind of organisation, e.g. ministry, department, mission"), required=True),
-        Column("country", _lazy("ISO country code, e.g. VN")),
-        Column("locality", _lazy("locality code")),
+        Column("key", gettext_lazy("external key, or id:<number> for a record that has none"), required=True),
+        Column("parent_key", gettext_lazy("key of the parent organisation; blank for the top level")),
+        Column("pillar", gettext_lazy("party, state, people or foreign"), required=True),
+        Column(
+            "kind", gettext_lazy("kind of organisation, e.g. ministry, department, mission"), required=True
+        ),
+        Column("country", gettext_lazy("ISO country code, e.g. VN")),
+        Column("locality", gettext_lazy("locality code")),
         Column("valid_from", _DATE_HELP),
         Column("valid_to", _DATE_HELP),
         Column("classification", _CLASSIFICATION_HELP),
-        Column("email", _lazy("email address")),
-        Column("phone", _lazy("telephone number")),
-        Column("website", _lazy("web address")),
-        Column("address", _lazy("postal address")),
-        Column("notes", _lazy("notes")),
-        Column("name_vi", _lazy("official name in Vietnamese")),
-        Column("name_en", _lazy("official name in English")),
-        Column("name_ar", _lazy("official name in Arabic")),
-        Column("abbreviation", _lazy("abbreviation")),
-        Column("aliases", _lazy("other names, each as language:value, separated by “ | ”")),
+        Column("email", gettext_lazy("email address")),
+        Column("phone", gettext_lazy("telephone number")),
+        Column("website", gettext_lazy("web address")),
+        Column("address", gettext_lazy("postal address")),
+        Column("notes", gettext_lazy("notes")),
+        Column("name_vi", gettext_lazy("official name in Vietnamese")),
+        Column("name_en", gettext_lazy("official name in English")),
+        Column("name_ar", gettext_lazy("official name in Arabic")),
+        Column("abbreviation", gettext_lazy("abbreviation")),
+        Column("aliases", gettext_lazy("other names, each as language:value, separated by “ | ”")),
     ),
     PERSON: (
-        Column("key", _lazy("external key, or id:<number> for a record that has none"), required=True),
-        Column("owner_key", _lazy("key of the organisation that keeps the record"), required=True),
-        Column("nationality", _lazy("ISO country code, e.g. VN")),
-        Column("gender", _lazy("f, m or x")),
+        Column("key", gettext_lazy("external key, or id:<number> for a record that has none"), required=True),
+        Column("owner_key", gettext_lazy("key of the organisation that keeps the record"), required=True),
+        Column("nationality", gettext_lazy("ISO country code, e.g. VN")),
+        Column("gender", gettext_lazy("f, m or x")),
         Column("birth_date", _DATE_HELP),
         Column("death_date", _DATE_HELP),
-        Column("languages", _lazy("languages spoken")),
+        Column("languages", gettext_lazy("languages spoken")),
         Column("classification", _CLASSIFICATION_HELP),
-        Column("notes", _lazy("notes")),
-        Column("name_vi", _lazy("full name in Vietnamese")),
-        Column("family_vi", _lazy("Vietnamese family name")),
-        Column("given_vi", _lazy("Vietnamese given name")),
-        Column("name_en", _lazy("name in Latin letters")),
-        Column("name_ar", _lazy("name in Arabic")),
-        Column("aliases", _lazy("other names, each as language:value, separated by “ | ”")),
+        Column("notes", gettext_lazy("notes")),
+        Column("name_vi", gettext_lazy("full name in Vietnamese")),
+        Column("family_vi", gettext_lazy("Vietnamese family name")),
+        Column("given_vi", gettext_lazy("Vietnamese given name")),
+        Column("name_en", gettext_lazy("name in Latin letters")),
+        Column("name_ar", gettext_lazy("name in Arabic")),
+        Column("aliases", gettext_lazy("other names, each as language:value, separated by “ | ”")),
         Column(
             "positions",
-            _lazy("positions, each as org_key;title_en;start;end, separated by “ | ”"),
+            gettext_lazy("positions, each as org_key;title_en;start;end, separated by “ | ”"),
         ),
     ),
 }
@@ -434,7 +436,8 @@ def organisation_row(org: Any) -> list[str]:
     official, abbrev, aliases = split_names(org.names.all(), abbreviation=True)
     return [
         record_key(org),
-        record_key(org.parent) if org.parent_id else "",
+        # A parent the reader may not see is left blank (lists annotate `parent_visible`).
+        record_key(org.parent) if org.parent_id and getattr(org, "parent_visible", True) else "",
         org.pillar,
         org.kind,
         org.country.code if org.country_id else "",
