@@ -3,10 +3,11 @@
 Registered for the whole suite by `liaison/conftest.py`. A test asks for `page` (a fresh browser
 context per test) and `live_server`, and is marked `browser` and
 `django_db(transaction=True)` (the live server answers from another thread, so the test's data
-must be committed). Without /usr/bin/chromium the tests are skipped with the reason.
+must be committed). Without /usr/bin/chromium the tests are skipped with the reason; .ci/run
+sets LIAISON_REQUIRE_BROWSER=1, which turns that skip into a failure.
 
-Screenshots go to var/screenshots/: `<test>.png` when a test fails, and `<test>-<step>.png`
-where a test calls `shot(page, "step")`.
+Screenshots go to var/screenshots/: `<test name>.png` when a test fails, and `<name>.png` where
+a test calls `shot(page, "<name>")` at a key step.
 
 The pages' Content Security Policy forbids eval, so `page.wait_for_function("...")` fails in them:
 wait with locators and `playwright.sync_api.expect` instead (`page.evaluate` is not affected).
@@ -75,7 +76,10 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> 
 @pytest.fixture(scope="session")
 def browser() -> Iterator[Any]:
     if not CHROMIUM.exists():
-        pytest.skip(f"{CHROMIUM} is not installed (apt-get install chromium); browser tests skipped")
+        reason = f"{CHROMIUM} is not installed (apt-get install chromium)"
+        if os.environ.get("LIAISON_REQUIRE_BROWSER"):  # CI installs it: a skip there hides a fault
+            pytest.fail(f"{reason}, and LIAISON_REQUIRE_BROWSER is set")
+        pytest.skip(f"{reason}; browser tests skipped")
     try:
         from playwright.sync_api import sync_playwright
     except ImportError:  # pragma: no cover - playwright is a dev dependency
