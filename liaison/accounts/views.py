@@ -40,6 +40,11 @@ def _safe_next(request: HttpRequest, value: str | None) -> str:
 
 
 def _finish_sign_in(request: HttpRequest, user: User, next_url: str) -> HttpResponse:
+    chosen = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
+    if chosen in dict(settings.LANGUAGES) and chosen != user.language:
+        # A language picked on the sign-in page is the user's choice from now on.
+        user.language = chosen
+        user.save(update_fields=["language"])
     login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     request.session.pop(_PENDING, None)
     log_security_event(kind=SecurityEventKind.SIGN_IN, request=request, user=user)

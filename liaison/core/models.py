@@ -193,6 +193,8 @@ class AuditEvent(models.Model):
     changes = models.JSONField(default=dict)
 
     class Meta:
+        verbose_name = _("audit event")
+        verbose_name_plural = _("audit events")
         indexes = [models.Index(fields=["subject_type", "subject_id", "at"])]
         ordering = ["-at", "-id"]
 
@@ -235,6 +237,8 @@ class SecurityEvent(models.Model):
     objects: ClassVar[Any] = AppendOnlyQuerySet.as_manager()
 
     class Meta:
+        verbose_name = _("security event")
+        verbose_name_plural = _("security events")
         indexes = [
             models.Index(fields=["kind", "username", "at"]),
             models.Index(fields=["kind", "address", "at"]),

@@ -57,6 +57,8 @@ class OrganisationPicker(forms.TextInput):
 
                 label = display_name(org.names.all(), get_language() or "en") or org.sort_name
         context["widget"]["label"] = label
+        # Fields that need an organisation the user may write to only suggest such organisations.
+        context["widget"]["writable"] = getattr(self, "writable", False)
         return context
 
 
@@ -71,13 +73,14 @@ class OrganisationChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
     queryset = property(forms.ModelChoiceField._get_queryset, _set_queryset)  # type: ignore[attr-defined,assignment]
 
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
+    def __init__(self, *args: Any, writable: bool = False, **kwargs: Any) -> None:
         kwargs.setdefault("queryset", Organisation.objects.none())
         kwargs.setdefault(
             "error_messages",
             {"invalid_choice": _("Choose an organisation from the suggestions.")},
         )
         super().__init__(*args, **kwargs)
+        self.widget.writable = writable  # type: ignore[attr-defined]
 
     def label_from_instance(self, obj: Organisation) -> str:
         return obj.sort_name
@@ -98,7 +101,7 @@ class RecordAccessForm(forms.Form):
 
 
 class OrganisationForm(RecordAccessForm):
-    parent = OrganisationChoiceField(label=_("Parent organisation"), required=False)
+    parent = OrganisationChoiceField(label=_("Parent organisation"), required=False, writable=True)
     pillar = forms.ChoiceField(label=_("Pillar"), choices=Pillar.choices)
     kind = forms.ChoiceField(label=_("Kind"), choices=OrganisationKind.choices)
     country = forms.ModelChoiceField(
@@ -173,7 +176,7 @@ class PersonNameForm(NameForm):
 
 class PersonForm(RecordAccessForm):
     owner = OrganisationChoiceField(
-        label=_("Kept by"), help_text=_("The organisation that keeps this person's record.")
+        writable=True, label=_("Kept by"), help_text=_("The organisation that keeps this person's record.")
     )
     nationality = forms.ModelChoiceField(
         label=_("Nationality"),

@@ -23,8 +23,9 @@ class Country(models.Model):
     name_ar = models.CharField(_("name (Arabic)"), max_length=120, blank=True)
 
     class Meta:
-        ordering = ["name_en"]
+        verbose_name = _("country")
         verbose_name_plural = _("countries")
+        ordering = ["name_en"]
 
     def __str__(self) -> str:
         return self.name_en
@@ -70,8 +71,9 @@ class Locality(models.Model):
     objects = LocalityQuerySet.as_manager()
 
     class Meta:
-        ordering = ["country__code", "name_en"]
+        verbose_name = _("locality")
         verbose_name_plural = _("localities")
+        ordering = ["country__code", "name_en"]
 
     def __str__(self) -> str:
         return self.name_en
@@ -87,6 +89,8 @@ class LocalitySuccession(models.Model):
     source = models.CharField(_("source"), max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("succession")
+        verbose_name_plural = _("successions")
         constraints = [models.UniqueConstraint(fields=["predecessor", "successor"], name="succession_unique")]
 
     def __str__(self) -> str:
@@ -173,6 +177,8 @@ class Organisation(OwnedRecord):
     audit_exclude = AuditedModel.audit_exclude | {"path", "depth", "sort_name"}
 
     class Meta:
+        verbose_name = _("organisation")
+        verbose_name_plural = _("organisations")
         ordering = ["sort_name", "id"]
         # Lists walk this index in order and stop after one page.
         indexes = [
@@ -220,6 +226,8 @@ class OrganisationName(NameRecord):
     organisation = models.ForeignKey(Organisation, on_delete=models.CASCADE, related_name="names")
 
     class Meta:
+        verbose_name = _("organisation name")
+        verbose_name_plural = _("organisation names")
         ordering = ["organisation_id", "id"]
 
     def audit_subject(self) -> AuditedModel:
@@ -252,8 +260,9 @@ class Person(OwnedRecord):
     audit_exclude = AuditedModel.audit_exclude | {"sort_name"}
 
     class Meta:
-        ordering = ["sort_name", "id"]
+        verbose_name = _("person")
         verbose_name_plural = _("people")
+        ordering = ["sort_name", "id"]
         indexes = [
             models.Index(fields=["sort_name", "id"], name="person_sort"),
             models.Index(fields=["nationality", "sort_name", "id"], name="person_nationality_sort"),
@@ -281,6 +290,8 @@ class PersonName(NameRecord):
     given = models.CharField(_("given name"), max_length=150, blank=True)
 
     class Meta:
+        verbose_name = _("person name")
+        verbose_name_plural = _("person names")
         ordering = ["person_id", "id"]
 
     def audit_subject(self) -> AuditedModel:
@@ -311,6 +322,8 @@ class Position(AuditedModel):
     objects = PositionQuerySet.as_manager()  # type: ignore[misc]
 
     class Meta:
+        verbose_name = _("position")
+        verbose_name_plural = _("positions")
         ordering = ["-start", "id"]
         indexes = [models.Index(fields=["organisation", "start"])]
         constraints = [
@@ -361,6 +374,8 @@ class Mandate(AuditedModel):
     source = models.CharField(_("source"), max_length=300, blank=True)
 
     class Meta:
+        verbose_name = _("mandate")
+        verbose_name_plural = _("mandates")
         ordering = ["field", "-start"]
 
     def __str__(self) -> str:

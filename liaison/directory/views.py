@@ -12,7 +12,7 @@ from django.utils.dateparse import parse_date
 from django.utils.translation import get_language
 
 from liaison.core import search
-from liaison.core.access import can_change, can_delete, visible
+from liaison.core.access import can_change, can_delete, organisations_user_can_write, visible
 from liaison.core.htmx import paginate, query_without_page, render_page
 from liaison.core.models import Pillar
 from liaison.directory import selectors
@@ -168,11 +168,12 @@ def holders(request: HttpRequest) -> HttpResponse:
 @login_required
 def organisation_autocomplete(request: HttpRequest) -> HttpResponse:
     q = request.GET.get("q", "")[:200]
-    results = (
-        selectors.organisation_list_for_user(request.user, selectors.OrganisationFilters(q=q))[:10]
-        if q.strip()
-        else []
-    )
+    results: Any = []
+    if q.strip():
+        results = selectors.organisation_list_for_user(request.user, selectors.OrganisationFilters(q=q))
+        if request.GET.get("write"):
+            results = results.filter(organisations_user_can_write(request.user))
+        results = results[:10]
     return render(
         request,
         "directory/autocomplete.html",

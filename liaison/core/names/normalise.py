@@ -4,11 +4,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from typing import Final, Literal
+from typing import Final
 
 from liaison.core.names import rules
 
-type Script = Literal["Latn", "Arab", "Mixed", "Other", "Zyyy"]
+# ISO 15924 codes. "Zyyy" (common): no letters; "Zzzz" (unknown): letters of a script not listed.
+type Script = str
 
 # Combining marks of the Latin and Arabic blocks (Vietnamese tone and vowel marks, harakat,
 # tanwin, shadda, sukun, superscript alef, Quranic marks). Marks of other scripts are kept.
@@ -47,40 +48,45 @@ def fold(text: str) -> str:
     return _SEPARATORS.sub(" ", folded).strip()
 
 
+# Unicode character-name prefixes of the scripts met in external-affairs records.
+_SCRIPT_PREFIXES: Final = (
+    ("LATIN", "Latn"),
+    ("ARABIC", "Arab"),
+    ("CYRILLIC", "Cyrl"),
+    ("GREEK", "Grek"),
+    ("LAO", "Laoo"),
+    ("KHMER", "Khmr"),
+    ("THAI", "Thai"),
+    ("MYANMAR", "Mymr"),
+    ("HANGUL", "Hang"),
+    ("CJK", "Hani"),
+    ("HIRAGANA", "Hira"),
+    ("KATAKANA", "Kana"),
+    ("HEBREW", "Hebr"),
+    ("DEVANAGARI", "Deva"),
+    ("FULLWIDTH LATIN", "Latn"),
+)
+
+
 def _char_script(char: str) -> Script:
-    code = ord(char)
-    if (
-        code < 0x0250
-        or 0x1E00 <= code <= 0x1EFF
-        or 0x2C60 <= code <= 0x2C7F
-        or 0xA720 <= code <= 0xA7FF
-        or 0xFF21 <= code <= 0xFF5A
-    ):
-        return "Latn"
-    if (
-        0x0600 <= code <= 0x06FF
-        or 0x0750 <= code <= 0x077F
-        or 0x08A0 <= code <= 0x08FF
-        or 0xFB50 <= code <= 0xFDFF
-        or 0xFE70 <= code <= 0xFEFF
-    ):
-        return "Arab"
-    return "Other"
+    name = unicodedata.name(char, "")
+    for prefix, code in _SCRIPT_PREFIXES:
+        if name.startswith(prefix):
+            return code
+    return "Zzzz"
 
 
 def detect_script(text: str) -> Script:
-    """Return the ISO 15924 code of the letters in ``text``.
+    """Return the ISO 15924 code of the script most of the letters in ``text`` are written in.
 
-    "Latn" or "Arab" when every letter is of that script, "Other" for any other single
-    script, "Mixed" when letters of several scripts occur, and "Zyyy" (common) when the
-    text has no letters at all (digits, punctuation, empty).
+    "Zyyy" (common) when the text has no letters at all (digits, punctuation, empty); "Zzzz"
+    when its letters belong to a script not listed above. Ties go to the script met first.
     """
-    found: set[Script] = set()
+    counts: dict[Script, int] = {}
     for char in text:
         if char.isalpha():
-            found.add(_char_script(char))
-            if len(found) > 1:
-                return "Mixed"
-    if not found:
+            script = _char_script(char)
+            counts[script] = counts.get(script, 0) + 1
+    if not counts:
         return "Zyyy"
-    return found.pop()
+    return max(counts, key=lambda s: counts[s])

@@ -36,7 +36,8 @@
         var q = input.value.trim();
         if (!q) { clear(); return; }
         lastQuery = q;
-        fetch(url + "?q=" + encodeURIComponent(q), { credentials: "same-origin" })
+        var separator = url.indexOf("?") === -1 ? "?" : "&";
+        fetch(url + separator + "q=" + encodeURIComponent(q), { credentials: "same-origin" })
           .then(function (r) { return r.text(); })
           .then(function (html) {
             if (q !== lastQuery) { return; }

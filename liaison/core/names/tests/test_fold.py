@@ -88,10 +88,11 @@ def test_fold_is_idempotent_and_leaves_its_input_alone() -> None:
         ("Bùi Thanh Sơn", "Latn"),
         ("bui thanh son", "Latn"),
         ("بوي ثانه سون", "Arab"),
-        ("مجموعة VSIP", "Mixed"),
+        ("مجموعة VSIP", "Arab"),
         ("2024 - 12", "Zyyy"),
         ("", "Zyyy"),
-        ("胡志明", "Other"),
+        ("胡志明", "Hani"),
+        ("ແຂວງສະຫວັນນະເຂດ", "Laoo"),
     ],
 )
 def test_script_is_detected_from_letters_only(text: str, script: str) -> None:
