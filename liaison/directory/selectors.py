@@ -141,7 +141,12 @@ def person_list_for_user(user: Any, filters: PersonFilters) -> QuerySet[Person]:
     if filters.organisation is not None:
         qs = qs.filter(positions__organisation_id=filters.organisation).distinct()
     qs = qs.select_related("nationality").prefetch_related(
-        Prefetch("names", queryset=PersonName.objects.only(*LIST_NAME_FIELDS, "person_id").order_by("id")),
+        Prefetch(
+            "names",
+            queryset=PersonName.objects.only(*LIST_NAME_FIELDS, "family", "given", "person_id").order_by(
+                "id"
+            ),
+        ),
         Prefetch(
             "positions",
             # Positions in organisations the user may not read are not shown at all.

@@ -533,7 +533,7 @@ def export_queryset(user: Any, kind: str, filters: Any) -> Any:
     """The list page's records and what their rows need, in one query per relation per chunk."""
     from django.db.models import Prefetch
 
-    from liaison.core.access import visible
+    from liaison.core.access import visible_q
     from liaison.directory import selectors
     from liaison.directory.models import Organisation, Position
 
@@ -542,8 +542,9 @@ def export_queryset(user: Any, kind: str, filters: Any) -> Any:
     if kind == ORGANISATION:
         return selectors.organisation_list_for_user(user, filters).select_related("locality")
     # Positions in organisations the user may not see stay out of the file.
-    seen = visible(user, Organisation.objects.all()).values("pk")
-    positions = Position.objects.filter(organisation__in=seen).select_related("organisation")
+    positions = Position.objects.filter(
+        visible_q(user, Organisation, prefix="organisation__")
+    ).select_related("organisation")
     return (
         selectors.person_list_for_user(user, filters)
         .select_related("owner")
