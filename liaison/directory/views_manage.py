@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from django.contrib import messages
@@ -47,6 +48,40 @@ def apply_service_errors(form: Form, error: ValidationError) -> None:
             form.add_error(field if field in form.fields else None, errors)
     else:
         form.add_error(None, error.messages)
+
+
+def save_edit(
+    request: HttpRequest,
+    form: Form,
+    *,
+    record: Any,
+    initial: dict[str, Any],
+    update: Callable[..., Any],
+    reload: Callable[[], Any],
+) -> tuple[bool, dict[str, Any] | None]:
+    """Apply a valid edit form through `update`; on a concurrent change, show what changed.
+
+    Returns (saved, conflict): `conflict` maps each field to [saved now, submitted].
+    """
+    data = dict(form.cleaned_data)
+    version = data.pop("version")
+    changes = {k: v for k, v in data.items() if k in initial and v != getattr(record, k, None)}
+    try:
+        update(version=version, changes=changes)
+    except StaleRecordError:
+        current = reload()
+        resubmit = request.POST.copy()
+        resubmit["version"] = str(current.version)
+        form.data = resubmit
+        form.add_error(None, CONFLICT_MESSAGE)
+        return False, changes_since(current, {k: getattr(v, "pk", v) for k, v in changes.items()})
+    except ValidationError as error:
+        apply_service_errors(form, error)
+    except PermissionDenied:
+        raise Http404 from None
+    else:
+        return True, None
+    return False, None
 
 
 def _names_from(data: dict[str, Any], *, person: bool = False) -> list[services.NameInput]:
@@ -152,23 +187,15 @@ def organisation_edit(request: HttpRequest, organisation_id: int) -> HttpRespons
     form = OrganisationForm(request.POST or None, user=request.user, initial=initial)
     conflict: dict[str, Any] | None = None
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        version = data.pop("version")
-        changes = {k: v for k, v in data.items() if k in initial and v != getattr(org, k, None)}
-        try:
-            services.update_organisation(by=request.user, organisation=org, version=version, changes=changes)
-        except StaleRecordError:
-            org = get_organisation_for_user(request.user, organisation_id, request=request)
-            conflict = changes_since(org, {k: getattr(v, "pk", v) for k, v in changes.items()})
-            form.add_error(None, CONFLICT_MESSAGE)
-            resubmit = request.POST.copy()
-            resubmit["version"] = str(org.version)
-            form.data = resubmit
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except PermissionDenied:
-            raise Http404 from None
-        else:
+        saved, conflict = save_edit(
+            request,
+            form,
+            record=org,
+            initial=initial,
+            update=lambda **kw: services.update_organisation(by=request.user, organisation=org, **kw),
+            reload=lambda: get_organisation_for_user(request.user, organisation_id, request=request),
+        )
+        if saved:
             messages.success(request, _("Changes saved."))
             return redirect("directory:organisation-detail", organisation_id=org.pk)
     return render(
@@ -288,23 +315,15 @@ def person_edit(request: HttpRequest, person_id: int) -> HttpResponse:
     form = PersonForm(request.POST or None, user=request.user, initial=initial)
     conflict: dict[str, Any] | None = None
     if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
-        version = data.pop("version")
-        changes = {k: v for k, v in data.items() if k in initial and v != getattr(person, k, None)}
-        try:
-            services.update_person(by=request.user, person=person, version=version, changes=changes)
-        except StaleRecordError:
-            person = get_person_for_user(request.user, person_id, request=request)
-            conflict = changes_since(person, {k: getattr(v, "pk", v) for k, v in changes.items()})
-            form.add_error(None, CONFLICT_MESSAGE)
-            resubmit = request.POST.copy()
-            resubmit["version"] = str(person.version)
-            form.data = resubmit
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        except PermissionDenied:
-            raise Http404 from None
-        else:
+        saved, conflict = save_edit(
+            request,
+            form,
+            record=person,
+            initial=initial,
+            update=lambda **kw: services.update_person(by=request.user, person=person, **kw),
+            reload=lambda: get_person_for_user(request.user, person_id, request=request),
+        )
+        if saved:
             messages.success(request, _("Changes saved."))
             return redirect("directory:person-detail", person_id=person.pk)
     return render(
