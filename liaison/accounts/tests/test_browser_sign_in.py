@@ -94,11 +94,6 @@ def test_the_vietnamese_interface_speaks_vietnamese(page, console, fast_password
     assert console.problems() == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="known bug: signing in replaces the language chosen on the sign-in page with the user's "
-    "stored default (accounts/views.py _finish_sign_in and UserLanguageMiddleware)",
-)
 def test_the_language_chosen_on_the_sign_in_page_is_kept_after_signing_in(page, fast_passwords):
     make_user("lan")
     page.goto(reverse("accounts:sign-in"))
