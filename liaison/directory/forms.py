@@ -86,6 +86,20 @@ class OrganisationChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
         return obj.sort_name
 
 
+class OrderedDatesMixin:
+    """Field-level errors for date pairs that end before they start (`date_order` lists them)."""
+
+    date_order: tuple[tuple[str, str, Any], ...] = ()
+
+    def clean(self) -> dict[str, Any]:
+        data: dict[str, Any] = super().clean() or {}  # type: ignore[misc]
+        for start_field, end_field, message in self.date_order:
+            start, end = data.get(start_field), data.get(end_field)
+            if start and end and end < start:
+                self.add_error(end_field, message)  # type: ignore[attr-defined]
+        return data
+
+
 def _date_input() -> forms.DateInput:
     return forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
@@ -100,7 +114,7 @@ class RecordAccessForm(forms.Form):
         self.user = user
 
 
-class OrganisationForm(RecordAccessForm):
+class OrganisationForm(OrderedDatesMixin, RecordAccessForm):
     parent = OrganisationChoiceField(label=_("Parent organisation"), required=False, writable=True)
     pillar = forms.ChoiceField(label=_("Pillar"), choices=Pillar.choices)
     kind = forms.ChoiceField(label=_("Kind"), choices=OrganisationKind.choices)
@@ -130,12 +144,7 @@ class OrganisationForm(RecordAccessForm):
             organisations_user_can_write(user)
         )
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("valid_from"), data.get("valid_to")
-        if start and end and end < start:
-            self.add_error("valid_to", _("The end date must not be before the start date."))
-        return data
+    date_order = (("valid_from", "valid_to", _("The end date must not be before the start date.")),)
 
 
 class NewOrganisationForm(OrganisationForm):
@@ -153,7 +162,7 @@ class NewOrganisationForm(OrganisationForm):
         return data
 
 
-class NameForm(forms.Form):
+class NameForm(OrderedDatesMixin, forms.Form):
     value = forms.CharField(label=_("Name"), max_length=300)
     language = forms.ChoiceField(label=_("Language"), choices=NAME_LANGUAGES)
     kind = forms.ChoiceField(label=_("Kind"), choices=NameKind.choices, initial=NameKind.ALIAS)
@@ -161,12 +170,7 @@ class NameForm(forms.Form):
     valid_to = forms.DateField(label=_("Valid to"), required=False, widget=_date_input())
     source = forms.CharField(label=_("Source"), required=False, max_length=300)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("valid_from"), data.get("valid_to")
-        if start and end and end < start:
-            self.add_error("valid_to", _("The end date must not be before the start date."))
-        return data
+    date_order = (("valid_from", "valid_to", _("The end date must not be before the start date.")),)
 
 
 class PersonNameForm(NameForm):
@@ -174,7 +178,7 @@ class PersonNameForm(NameForm):
     given = forms.CharField(label=_("Given name"), required=False, max_length=150)
 
 
-class PersonForm(RecordAccessForm):
+class PersonForm(OrderedDatesMixin, RecordAccessForm):
     owner = OrganisationChoiceField(
         writable=True, label=_("Kept by"), help_text=_("The organisation that keeps this person's record.")
     )
@@ -199,12 +203,7 @@ class PersonForm(RecordAccessForm):
             organisations_user_can_write(user)
         )
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("birth_date"), data.get("death_date")
-        if start and end and end < start:
-            self.add_error("death_date", _("The date of death must not be before the date of birth."))
-        return data
+    date_order = (("birth_date", "death_date", _("The date of death must not be before the date of birth.")),)
 
 
 class NewPersonForm(PersonForm):
@@ -223,7 +222,7 @@ class NewPersonForm(PersonForm):
         return data
 
 
-class PositionForm(forms.Form):
+class PositionForm(OrderedDatesMixin, forms.Form):
     organisation = OrganisationChoiceField(label=_("Organisation"))
     title_en = forms.CharField(label=_("Title in English"), max_length=200)
     title_vi = forms.CharField(label=_("Title in Vietnamese"), required=False, max_length=200)
@@ -238,12 +237,7 @@ class PositionForm(forms.Form):
         assert isinstance(org_field, forms.ModelChoiceField)
         org_field.queryset = visible(user, Organisation.objects.all())
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("start"), data.get("end")
-        if start and end and end < start:
-            self.add_error("end", _("The end date must not be before the start date."))
-        return data
+    date_order = (("start", "end", _("The end date must not be before the start date.")),)
 
 
 class ImportForm(forms.Form):
@@ -261,19 +255,14 @@ class ImportForm(forms.Form):
         return f
 
 
-class MandateForm(forms.Form):
+class MandateForm(OrderedDatesMixin, forms.Form):
     field = forms.ChoiceField(label=_("Field of external affairs"), choices=MandateField.choices)
     role = forms.ChoiceField(label=_("Role"), choices=MandateRole.choices)
     start = forms.DateField(label=_("From"), required=False, widget=_date_input())
     end = forms.DateField(label=_("To"), required=False, widget=_date_input())
     source = forms.CharField(label=_("Source"), required=False, max_length=300)
 
-    def clean(self) -> dict[str, Any]:
-        data = super().clean() or {}
-        start, end = data.get("start"), data.get("end")
-        if start and end and end < start:
-            self.add_error("end", _("The end date must not be before the start date."))
-        return data
+    date_order = (("start", "end", _("The end date must not be before the start date.")),)
 
 
 class EndPositionForm(forms.Form):

@@ -13,6 +13,13 @@ from django.utils.translation import pgettext_lazy
 from liaison.core.models import AuditedModel, AuditedQuerySet, OwnedRecord, Pillar
 
 
+def valid_on_q(day: dt.date, prefix: str = "") -> Q:
+    """Records whose validity (`valid_from` … `valid_to`, either open) includes `day`."""
+    return (Q(**{f"{prefix}valid_from__isnull": True}) | Q(**{f"{prefix}valid_from__lte": day})) & (
+        Q(**{f"{prefix}valid_to__isnull": True}) | Q(**{f"{prefix}valid_to__gte": day})
+    )
+
+
 class Country(models.Model):
     """An ISO 3166-1 country (reference data, readable by everyone)."""
 
@@ -44,9 +51,7 @@ class LocalityKind(models.TextChoices):
 
 class LocalityQuerySet(models.QuerySet["Locality"]):
     def valid_on(self, day: dt.date) -> LocalityQuerySet:
-        return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=day)
-        )
+        return self.filter(valid_on_q(day))
 
 
 class Locality(models.Model):
@@ -129,9 +134,7 @@ class OrganisationQuerySet(AuditedQuerySet):
         return self.filter(path__startswith=org.path)
 
     def valid_on(self, day: dt.date) -> OrganisationQuerySet:
-        return self.filter(Q(valid_from__isnull=True) | Q(valid_from__lte=day)).filter(
-            Q(valid_to__isnull=True) | Q(valid_to__gte=day)
-        )
+        return self.filter(valid_on_q(day))
 
 
 class Organisation(OwnedRecord):

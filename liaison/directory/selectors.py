@@ -20,6 +20,7 @@ from liaison.directory.models import (
     Person,
     PersonName,
     Position,
+    valid_on_q,
 )
 
 # The matcher ranks at most this many entities for a search box or `?q=`.
@@ -118,7 +119,7 @@ def organisation_list_for_user(user: Any, filters: OrganisationFilters) -> Query
     if filters.parent is not None:
         qs = qs.filter(parent_id=filters.parent)
     if filters.valid_on is not None:
-        qs = qs.filter(pk__in=Organisation.objects.valid_on(filters.valid_on).values("pk"))
+        qs = qs.filter(valid_on_q(filters.valid_on))
     qs = (
         _with_visible_parent(user, qs)
         .select_related("country", "parent", "locality")

@@ -84,6 +84,28 @@ def save_edit(
     return False, None
 
 
+def add_with_form(
+    request: HttpRequest,
+    form: Form,
+    *,
+    save: Callable[[dict[str, Any]], Any],
+    done: str,
+    next_url: str,
+    template: str,
+    context: dict[str, Any],
+) -> HttpResponse:
+    """Show a form that adds something to a record; on a valid POST, save it and go back."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            save(form.cleaned_data)
+        except ValidationError as error:
+            apply_service_errors(form, error)
+        else:
+            messages.success(request, done)
+            return redirect(next_url)
+    return render(request, template, {"form": form, **context})
+
+
 def _names_from(data: dict[str, Any], *, person: bool = False) -> list[services.NameInput]:
     names = []
     if data.get("name_vi"):
@@ -229,18 +251,17 @@ def organisation_delete(request: HttpRequest, organisation_id: int) -> HttpRespo
 @login_required
 def organisation_name_add(request: HttpRequest, organisation_id: int) -> HttpResponse:
     org = get_organisation_for_user(request.user, organisation_id, write=True, request=request)
-    form = NameForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_organisation_name(
-                by=request.user, organisation=org, name=services.NameInput(**form.cleaned_data)
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Name added."))
-            return redirect("directory:organisation-detail", organisation_id=org.pk)
-    return render(request, "directory/name_form.html", {"form": form, "record": org})
+    return add_with_form(
+        request,
+        NameForm(request.POST or None),
+        save=lambda data: services.add_organisation_name(
+            by=request.user, organisation=org, name=services.NameInput(**data)
+        ),
+        done=_("Name added."),
+        next_url=org.get_absolute_url(),
+        template="directory/name_form.html",
+        context={"record": org},
+    )
 
 
 @login_required
@@ -347,18 +368,17 @@ def person_delete(request: HttpRequest, person_id: int) -> HttpResponse:
 @login_required
 def person_name_add(request: HttpRequest, person_id: int) -> HttpResponse:
     person = get_person_for_user(request.user, person_id, write=True, request=request)
-    form = PersonNameForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_person_name(
-                by=request.user, person=person, name=services.NameInput(**form.cleaned_data)
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Name added."))
-            return redirect("directory:person-detail", person_id=person.pk)
-    return render(request, "directory/name_form.html", {"form": form, "record": person})
+    return add_with_form(
+        request,
+        PersonNameForm(request.POST or None),
+        save=lambda data: services.add_person_name(
+            by=request.user, person=person, name=services.NameInput(**data)
+        ),
+        done=_("Name added."),
+        next_url=person.get_absolute_url(),
+        template="directory/name_form.html",
+        context={"record": person},
+    )
 
 
 @login_required
@@ -377,19 +397,16 @@ def person_name_remove(request: HttpRequest, person_id: int, name_id: int) -> Ht
 @login_required
 def position_add(request: HttpRequest, person_id: int) -> HttpResponse:
     person = get_person_for_user(request.user, person_id, write=True, request=request)
-    form = PositionForm(request.POST or None, user=request.user)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_position(
-                by=request.user, person=person, data=services.PositionInput(**form.cleaned_data)
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Position added."))
-            return redirect("directory:person-detail", person_id=person.pk)
-    return render(
-        request, "directory/position_form.html", {"form": form, "person": person, "language": get_language()}
+    return add_with_form(
+        request,
+        PositionForm(request.POST or None, user=request.user),
+        save=lambda data: services.add_position(
+            by=request.user, person=person, data=services.PositionInput(**data)
+        ),
+        done=_("Position added."),
+        next_url=person.get_absolute_url(),
+        template="directory/position_form.html",
+        context={"person": person, "language": get_language()},
     )
 
 
@@ -406,18 +423,17 @@ def position_remove(request: HttpRequest, person_id: int, position_id: int) -> H
 @login_required
 def mandate_add(request: HttpRequest, organisation_id: int) -> HttpResponse:
     org = get_organisation_for_user(request.user, organisation_id, write=True, request=request)
-    form = MandateForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.add_mandate(
-                by=request.user, organisation=org, data=services.MandateInput(**form.cleaned_data)
-            )
-        except ValidationError as error:
-            apply_service_errors(form, error)
-        else:
-            messages.success(request, _("Mandate added."))
-            return redirect("directory:organisation-detail", organisation_id=org.pk)
-    return render(request, "directory/mandate_form.html", {"form": form, "org": org})
+    return add_with_form(
+        request,
+        MandateForm(request.POST or None),
+        save=lambda data: services.add_mandate(
+            by=request.user, organisation=org, data=services.MandateInput(**data)
+        ),
+        done=_("Mandate added."),
+        next_url=org.get_absolute_url(),
+        template="directory/mandate_form.html",
+        context={"org": org},
+    )
 
 
 @login_required
