@@ -61,6 +61,7 @@ INSTALLED_APPS = [
     "liaison.core",
     "liaison.accounts",
     "liaison.directory",
+    "liaison.activities",
 ]
 
 MIDDLEWARE = [
@@ -220,3 +221,6 @@ LOGGING = {
 
 # Imports: the largest file accepted (bytes).
 LIAISON_IMPORT_MAX_BYTES = int(os.environ.get("LIAISON_IMPORT_MAX_BYTES", str(20 * 1024 * 1024)))
+
+# Attachments of activities: the largest file accepted (bytes).
+LIAISON_ATTACHMENT_MAX_BYTES = int(os.environ.get("LIAISON_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))

@@ -9,7 +9,12 @@ memberships (organisation and role) and clearance.
 - RESTRICTED records: users cleared for RESTRICTED who are members of the owning organisation
   or an organisation above it, or of a shared organisation or one above it.
 - Change: readers holding the EDITOR role (or higher) in the owning organisation or above it.
-- Delete: the same with the COORDINATOR role (or higher).
+- EMBARGO: a record type may name an embargo field (`embargo_field`); until that moment passes,
+  only members of the owning organisation (or one above it) or of a shared organisation may read
+  the record, whatever their clearance allows otherwise.
+- Change: readers holding the EDITOR role (or higher) in the owning organisation or above it.
+- Approve (decisions such as approving or cancelling an activity) and delete: the same with the
+  COORDINATOR role (or higher).
 - Superusers may do everything.
 
 A record the user may not read answers exactly like one that does not exist (`Http404`).
@@ -27,6 +32,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from django.db import models
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from liaison.core.models import Classification, OwnedRecord
@@ -42,10 +48,11 @@ class Role(models.IntegerChoices):
 class Action(StrEnum):
     READ = "read"
     CHANGE = "change"
+    APPROVE = "approve"
     DELETE = "delete"
 
 
-_NEEDED_ROLE = {Action.CHANGE: Role.EDITOR, Action.DELETE: Role.COORDINATOR}
+_NEEDED_ROLE = {Action.CHANGE: Role.EDITOR, Action.APPROVE: Role.COORDINATOR, Action.DELETE: Role.COORDINATOR}
 
 
 @dataclass(frozen=True)
@@ -122,15 +129,26 @@ def can(user: Any, action: Action, record: OwnedRecord) -> bool:
     return p.covers(_owner_path(record), role=_NEEDED_ROLE[action])
 
 
+def _is_insider(p: Principal, record: OwnedRecord) -> bool:
+    """Is the user a member of the owning organisation, or of one it is shared with (or above)?"""
+    if p.covers(_owner_path(record)):
+        return True
+    return any(p.covers(path) for path in _shared_paths(record))
+
+
+def under_embargo(record: OwnedRecord) -> bool:
+    field = getattr(record, "embargo_field", None)
+    until = getattr(record, field) if field else None
+    return until is not None and until > timezone.now()
+
+
 def _can_read(p: Principal, record: OwnedRecord) -> bool:
     level = record.classification
     if level > p.clearance:
         return False
-    if level < Classification.RESTRICTED:
-        return True
-    if p.covers(_owner_path(record)):
-        return True
-    return any(p.covers(path) for path in _shared_paths(record))
+    if level >= Classification.RESTRICTED or under_embargo(record):
+        return _is_insider(p, record)
+    return True
 
 
 def can_read(user: Any, record: OwnedRecord) -> bool:
@@ -186,22 +204,32 @@ def visible_q(user: Any, model: type[Any], *, action: Action = Action.READ, pref
     if p.is_superuser:
         return Q()
     readable = Q(**{f"{prefix}classification__lte": min(p.clearance, Classification.INTERNAL)})
+    insider = _insider_q(p, model, prefix) if p.scopes else Q(pk__in=[])
     if p.clearance >= Classification.RESTRICTED and p.scopes:
-        paths = [s.path for s in p.scopes]
-        field = model._meta.get_field("shared_with")
-        through = field.remote_field.through  # type: ignore[union-attr]
-        shared = Exists(
-            through.objects.filter(**{field.m2m_field_name(): OuterRef(f"{prefix}pk")}).filter(  # type: ignore[union-attr]
-                _paths_q(f"{field.m2m_reverse_field_name()}__path", paths)  # type: ignore[union-attr]
-            )
+        readable |= Q(**{f"{prefix}classification": Classification.RESTRICTED}) & insider
+    embargo_field = getattr(model, "embargo_field", None)
+    if embargo_field:
+        lifted = Q(**{f"{prefix}{embargo_field}__isnull": True}) | Q(
+            **{f"{prefix}{embargo_field}__lte": timezone.now()}
         )
-        readable |= Q(**{f"{prefix}classification": Classification.RESTRICTED}) & (
-            _paths_q(f"{prefix}owner__path", paths) | Q(shared)
-        )
+        readable &= lifted | insider
     if action is Action.READ:
         return readable
     role = _NEEDED_ROLE[action]
     return readable & _paths_q(f"{prefix}owner__path", [s.path for s in p.scopes if s.role >= role])
+
+
+def _insider_q(p: Principal, model: type[Any], prefix: str) -> Q:
+    """Records owned by, or shared with, an organisation the user belongs to (or one below it)."""
+    paths = [s.path for s in p.scopes]
+    field = model._meta.get_field("shared_with")
+    through = field.remote_field.through  # type: ignore[union-attr]
+    shared = Exists(
+        through.objects.filter(**{field.m2m_field_name(): OuterRef(f"{prefix}pk")}).filter(  # type: ignore[union-attr]
+            _paths_q(f"{field.m2m_reverse_field_name()}__path", paths)  # type: ignore[union-attr]
+        )
+    )
+    return _paths_q(f"{prefix}owner__path", paths) | Q(shared)
 
 
 def visible[M: models.Model](

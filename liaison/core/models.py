@@ -165,6 +165,9 @@ class OwnedRecord(AuditedModel):
         help_text=_("Restricted records: further organisations allowed to see this record."),
     )
 
+    # A record type with an embargo names its (nullable, datetime) field here; see core.access.
+    embargo_field: ClassVar[str | None] = None
+
     class Meta:
         abstract = True
 
