@@ -8,6 +8,7 @@ urlpatterns = [
     path("", directory_views.home, name="home"),
     path("accounts/", include("liaison.accounts.urls")),
     path("directory/", include("liaison.directory.urls")),
+    path("activities/", include("liaison.activities.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]
