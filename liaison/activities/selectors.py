@@ -306,3 +306,52 @@ def activity_stops() -> QuerySet[Any]:
 
 def history(activity: Activity) -> QuerySet[AuditEvent]:
     return history_for(activity)[:200]
+
+
+def _int(value: str | None) -> int | None:
+    try:
+        return int(value) if value else None
+    except ValueError:
+        return None
+
+
+def _date(value: str | None) -> dt.date | None:
+    from django.utils.dateparse import parse_date
+
+    try:
+        return parse_date(value) if value else None
+    except ValueError:
+        return None
+
+
+def filters_from(params: Any) -> ActivityFilters:
+    """Filters from query parameters (pages, API, exports, counts, feeds share these names):
+    q, pillar, kind (repeatable or comma-separated), organisation, country, level, status,
+    from, to (YYYY-MM-DD, days of the site's zone), group, person, sort. Unknown values are
+    ignored rather than refused, so a hand-edited address still shows a list."""
+    get = params.get
+    kinds: list[str] = []
+    raw_kinds = params.getlist("kind") if hasattr(params, "getlist") else [get("kind") or ""]
+    for raw in raw_kinds:
+        kinds.extend(k for k in str(raw).split(",") if k in ActivityKind.values)
+    from liaison.activities.models import ActivityStatus
+    from liaison.core.models import Pillar
+
+    pillar = get("pillar") or ""
+    status = get("status") or ""
+    group = get("group") or ""
+    sort = get("sort") or "-start"
+    return ActivityFilters(
+        q=(get("q") or "")[:200],
+        pillar=pillar if pillar in Pillar.values else "",
+        kinds=tuple(dict.fromkeys(kinds)),
+        organisation=_int(get("organisation")),
+        country=(get("country") or "")[:2],
+        level="high" if get("level") == "high" else "",
+        status=status if status in ActivityStatus.values else "",
+        date_from=_date(get("from")),
+        date_to=_date(get("to")),
+        group=group if group in GROUPS else "",
+        person=_int(get("person")),
+        sort=sort if sort in SORTS else "-start",
+    )
