@@ -2,15 +2,76 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from liaison.activities import selectors, services
+from liaison.activities.models import (
+    ActivityKind,
+    ActivityStatus,
+    StatusChange,
+)
+from liaison.activities.permissions import get_activity_for_user
+from liaison.core.access import can_change, can_delete, under_embargo, visible
+from liaison.core.htmx import paginate, query_without_page, render_page
+from liaison.core.models import Pillar
+from liaison.directory.models import Country, Organisation
 
 
 @login_required
 def activity_list(request: HttpRequest) -> HttpResponse:
-    return HttpResponse("")
+    filters = selectors.filters_from(request.GET)
+    page = paginate(request, selectors.activity_list_for_user(request.user, filters))
+    organisation = None
+    if filters.organisation is not None:
+        organisation = visible(request.user, Organisation.objects.filter(pk=filters.organisation)).first()
+    context: dict[str, Any] = {
+        "page": page,
+        "filters": filters,
+        "pillars": Pillar.choices,
+        "kinds": ActivityKind.choices,
+        "statuses": ActivityStatus.choices,
+        "groups": [(key, label) for key, (label, _q) in selectors.GROUPS.items()],
+        "countries": Country.objects.order_by("name_en").values_list("code", "name_en"),
+        "organisation": organisation,
+        "query": query_without_page(request),
+        "now": timezone.now(),
+        "language": get_language(),
+    }
+    return render_page(request, "activities/activity_list.html", context, partial="results")
 
 
 @login_required
 def activity_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
-    return HttpResponse("")
+    activity = get_activity_for_user(request.user, activity_id, request=request)
+    detail = selectors.activity_detail(request.user, activity)
+    editable = can_change(request.user, activity)
+    context: dict[str, Any] = {
+        "activity": activity,
+        "detail": detail,
+        "can_edit": editable,
+        "can_delete": can_delete(request.user, activity),
+        "transitions": [ActivityStatus(s) for s in services.allowed_transitions(request.user, activity)],
+        "status_changes": StatusChange.objects.filter(activity=activity)
+        .select_related("by")
+        .order_by("at", "id"),
+        "warnings": _warnings(request.user, activity),
+        "embargoed": under_embargo(activity),
+        "history": selectors.history(activity),
+        "language": get_language(),
+    }
+    return render(request, "activities/activity_detail.html", context)
+
+
+def _warnings(user: Any, activity: Any) -> list[Any]:
+    """The protocol warnings about this activity (double bookings, same-day visits, overdue)."""
+    try:
+        from liaison.activities.reports import warnings_for_activity
+    except ImportError:  # the reports module is optional while it is being built
+        return []
+    return list(warnings_for_activity(user, activity))

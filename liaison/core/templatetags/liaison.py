@@ -40,6 +40,12 @@ def title_in(position: Any, language: str | None = None) -> str:
 
 
 @register.filter
+def summary_in(record: Any, language: str | None = None) -> str:
+    value: str = record.summary_in(language or get_language() or "en")
+    return value
+
+
+@register.filter
 def classification_label(value: int) -> str:
     return str(Classification(value).label)
 

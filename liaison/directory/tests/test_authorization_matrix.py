@@ -820,9 +820,17 @@ def enumerate_urls() -> set[str]:
     return names | set(operations)
 
 
+# Modules with a matrix of their own (each checks that its URLs are all in it).
+OTHER_MODULES = ("activities:", "/api/activities")
+
+
+def belongs_to_other_module(key: str) -> bool:
+    return key.startswith(OTHER_MODULES[0]) or key.split(" ")[-1].startswith(OTHER_MODULES[1])
+
+
 def test_every_url_and_api_operation_is_in_the_matrix() -> None:
-    # given every URL name and API operation the project routes
-    routed = enumerate_urls()
+    # given every URL name and API operation the project routes, outside modules with their own matrix
+    routed = {key for key in enumerate_urls() if not belongs_to_other_module(key)}
     # then each has a case in the matrix, and the matrix tests nothing that is no longer routed
     untested = sorted(routed - set(CASES))
     stale = sorted(set(CASES) - routed)

@@ -19,7 +19,9 @@
 
   function setupAutocomplete(box) {
     var url = box.dataset.autocompleteUrl;
-    var hidden = box.querySelector("input[type=hidden]");
+    var multiple = box.classList.contains("autocomplete-multiple");
+    var chips = box.querySelector(".chips");
+    var hidden = multiple ? null : box.querySelector("input[type=hidden]");
     var input = box.querySelector(".autocomplete-input");
     var list = box.querySelector(".autocomplete-results");
     var timer = null;
@@ -30,7 +32,7 @@
     }
 
     input.addEventListener("input", function () {
-      hidden.value = "";
+      if (hidden) { hidden.value = ""; }
       window.clearTimeout(timer);
       timer = window.setTimeout(function () {
         var q = input.value.trim();
@@ -50,10 +52,42 @@
     list.addEventListener("click", function (event) {
       var button = event.target.closest("button[data-id]");
       if (!button) { return; }
-      hidden.value = button.dataset.id;
-      input.value = button.dataset.label;
+      if (multiple) {
+        addChip(button.dataset.id, button.dataset.label);
+        input.value = "";
+      } else {
+        hidden.value = button.dataset.id;
+        input.value = button.dataset.label;
+      }
       clear();
     });
+
+    function addChip(id, label) {
+      var exists = Array.from(chips.querySelectorAll("input")).some(function (i) { return i.value === id; });
+      if (exists) { return; }
+      var li = document.createElement("li");
+      li.className = "chip";
+      var value = document.createElement("input");
+      value.type = "hidden";
+      value.name = box.dataset.name;
+      value.value = id;
+      var text = document.createElement("bdi");
+      text.textContent = label;
+      var remove = document.createElement("button");
+      remove.type = "button";
+      remove.className = "chip-remove";
+      remove.setAttribute("aria-label", chips.getAttribute("data-remove-label") || "Remove");
+      remove.textContent = "×";
+      li.append(value, text, " ", remove);
+      chips.append(li);
+    }
+
+    if (chips) {
+      chips.addEventListener("click", function (event) {
+        var remove = event.target.closest(".chip-remove");
+        if (remove) { remove.closest(".chip").remove(); }
+      });
+    }
 
     input.addEventListener("keydown", function (event) {
       if (event.key === "Escape") { clear(); }
