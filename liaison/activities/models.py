@@ -354,7 +354,9 @@ class DelegationMember(ActivityChild):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person} ({self.get_role_display()})"
+        # No name here: this text is kept in the audit trail, which readers of the activity see
+        # even when they may not see who is in the delegation (or may not read the person).
+        return f"{self.get_role_display()} #{self.protocol_order}"
 
 
 class ItineraryStop(ActivityChild):
@@ -455,7 +457,8 @@ class SessionParticipant(ActivityChild):
         ]
 
     def __str__(self) -> str:
-        return f"{self.person} ({self.get_role_display()})"
+        # No name (see DelegationMember.__str__).
+        return f"{self.get_role_display()} #{self.order}"
 
 
 class ConnectionStatus(models.TextChoices):

@@ -52,7 +52,7 @@ class OutcomeInput:
     parties: Sequence[Organisation] = field(default_factory=list)
 
 
-def _check_outcome(by: Any, data: OutcomeInput) -> None:
+def _check_outcome(by: Any, data: OutcomeInput, *, current: Outcome | None = None) -> None:
     errors: dict[str, list[str]] = {}
     if data.kind not in OutcomeKind.values:
         errors["kind"] = [_("Unknown kind of outcome.")]
@@ -62,8 +62,12 @@ def _check_outcome(by: Any, data: OutcomeInput) -> None:
         errors["signed_on"] = [_("A follow-up action is not signed; give its due date instead.")]
     if errors:
         raise ValidationError(errors)
+    # Organisations already on the outcome may stay even if this editor cannot read them.
+    kept = set(current.parties.values_list("pk", flat=True)) if current is not None else set()
+    if current is not None and current.responsible_id is not None:
+        kept.add(current.responsible_id)
     for org in [*data.parties, *([data.responsible] if data.responsible else [])]:
-        if not access.can_read(by, org):
+        if org.pk not in kept and not access.can_read(by, org):
             raise ValidationError({"parties": [_("You may not refer to an organisation you cannot see.")]})
 
 
@@ -81,7 +85,7 @@ def add_outcome(*, by: Any, activity: Activity, data: OutcomeInput) -> Outcome:
 def update_outcome(*, by: Any, outcome: Outcome, data: OutcomeInput, version: int | None) -> Outcome:
     require(access.can_change(by, outcome.activity))
     check_version(outcome, version)
-    _check_outcome(by, data)
+    _check_outcome(by, data, current=outcome)
     for key, value in vars(data).items():
         if key != "parties":
             setattr(outcome, key, value)

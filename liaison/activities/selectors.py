@@ -279,7 +279,9 @@ def activity_detail(user: Any, activity: Activity) -> ActivityDetail:
         .order_by("locality__name_en", "room", "id")
     )
     outcomes = list(
-        activity.outcomes.select_related("responsible").prefetch_related(
+        activity.outcomes.select_related("responsible")
+        .annotate(responsible_visible=_visible_org(user, "responsible_id"))
+        .prefetch_related(
             Prefetch("parties", queryset=orgs), Prefetch("responsible__names", queryset=_organisation_names())
         )
     )

@@ -17,6 +17,7 @@ from liaison.activities.models import (
     StatusChange,
 )
 from liaison.activities.permissions import get_activity_for_user
+from liaison.activities.views_parts import section_context
 from liaison.core.access import can_change, can_delete, under_embargo, visible
 from liaison.core.htmx import paginate, query_without_page, render_page
 from liaison.core.models import Pillar
@@ -64,6 +65,7 @@ def activity_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
         "embargoed": under_embargo(activity),
         "history": selectors.history(activity),
         "language": get_language(),
+        **section_context(request.user, detail),
     }
     return render(request, "activities/activity_detail.html", context)
 

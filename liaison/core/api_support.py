@@ -8,6 +8,7 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpRequest, HttpResponse
 from ninja import NinjaAPI, Schema
 from ninja.errors import HttpError
+from ninja.errors import ValidationError as SchemaError
 from ninja.security import HttpBearer, SessionAuth
 
 from liaison.core.models import AuditedModel, StaleRecordError
@@ -62,7 +63,24 @@ def clamp(limit: int, offset: int) -> tuple[int, int]:
     return limit, offset
 
 
+def _field_of(loc: Any) -> str:
+    """The input field a schema error is about: ("body", "payload", "pillars", 0) → "pillars"."""
+    parts = [str(p) for p in list(loc)[1:] if not isinstance(p, int)]
+    if parts and parts[0] == "payload":
+        parts = parts[1:]
+    return parts[0] if parts else "__all__"
+
+
 def install_error_handlers(api: NinjaAPI) -> None:
+    @api.exception_handler(SchemaError)
+    def _schema(request: HttpRequest, exc: SchemaError) -> HttpResponse:
+        """Input the schemas refuse (wrong type, unknown choice) is a 400 naming the field, like a
+        service's `ValidationError`, rather than django-ninja's 422."""
+        errors: dict[str, list[str]] = {}
+        for problem in exc.errors:
+            errors.setdefault(_field_of(problem.get("loc", ())), []).append(str(problem.get("msg", "")))
+        return api.create_response(request, {"detail": "Invalid input.", "errors": errors}, status=400)
+
     @api.exception_handler(ValidationError)
     def _validation(request: HttpRequest, exc: ValidationError) -> HttpResponse:
         errors = exc.message_dict if hasattr(exc, "error_dict") else {"__all__": exc.messages}

@@ -1,0 +1,483 @@
+"""Calendar feeds: secret addresses serving activities as iCalendar (RFC 5545).
+
+A feed belongs to a user and, optionally, to one organisation the user belongs to (it then
+serves the activities led or co-organised by that organisation or a unit below it). Its token
+is made once, shown once, and only its SHA-256 is kept; whoever holds the address reads what
+the feed's user may read *at the time of the fetch* (`selectors.filtered`: the access policy,
+classification and embargo included), in the user's language. A revoked feed, an unknown
+token, or a feed whose user is no longer active answers like nothing (404).
+
+The calendar's frame (PRODID, VERSION, …) and its VTIMEZONE components come from the
+`icalendar` package; the events are written here line by line (escaped and folded as RFC 5545
+asks), because icalendar's component model costs about half a millisecond per event and a
+ministry's feed holds thousands of them. The tests read every feed back with
+`icalendar.Calendar.from_ical`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+import hashlib
+import hmac
+import re
+import secrets
+from collections import defaultdict
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import icalendar
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Count, Max, Prefetch, QuerySet, Sum
+from django.utils import timezone, translation
+from django.utils.dateparse import parse_date
+from django.utils.translation import gettext as _
+
+from liaison.activities import selectors
+from liaison.activities.models import (
+    INACTIVE_STATUSES,
+    ActivityKind,
+    ActivityStatus,
+    CalendarFeed,
+)
+from liaison.core.access import can_read, principal_for, visible
+from liaison.core.models import Pillar
+from liaison.directory.models import Organisation, OrganisationName, display_name
+from liaison.directory.selectors import LIST_NAME_FIELDS
+
+TOKEN_BYTES = 32
+# A user keeps at most this many feeds (each is a live credential).
+MAX_FEEDS_PER_USER = 20
+# The window a feed serves by default, and how far `?from=` / `?to=` may move it.
+DEFAULT_DAYS_BACK = 365
+DEFAULT_DAYS_AHEAD = 730
+MAX_DAYS_BACK = 5 * 365
+MAX_DAYS_AHEAD = 5 * 365
+# `last_used_at` is written at most this often, not on every fetch.
+TOUCH_EVERY = dt.timedelta(hours=1)
+PRODID = "-//Liaison//Activities//EN"
+# Bump when the shape of the feed changes, so clients holding an ETag fetch it again.
+FORMAT_VERSION = "1"
+
+_TOKEN_SHAPE = re.compile(r"[A-Za-z0-9_-]{20,128}")
+
+
+def hash_token(token: str) -> str:
+    return hashlib.sha256(token.encode()).hexdigest()
+
+
+# --- Making, listing and revoking feeds -------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewFeed:
+    feed: CalendarFeed
+    token: str  # shown once; only its hash is kept
+
+
+def feed_organisations(user: Any) -> QuerySet[Organisation]:
+    """The organisations the user may make a feed for: those they are a member of (and may read)."""
+    ids = [s.organisation_id for s in principal_for(user).scopes]
+    names = Prefetch("names", queryset=OrganisationName.objects.only(*LIST_NAME_FIELDS, "organisation_id"))
+    return visible(user, Organisation.objects.filter(pk__in=ids)).prefetch_related(names)
+
+
+@transaction.atomic
+def create_feed(*, by: Any, label: str = "", organisation: Organisation | None = None) -> NewFeed:
+    """Make a feed for `by` (of everything they may read, or of one of their organisations)."""
+    p = principal_for(by)
+    if p.user_id is None:
+        raise PermissionDenied
+    label = label.strip()
+    errors: dict[str, list[str]] = {}
+    if len(label) > CalendarFeed._meta.get_field("label").max_length:  # type: ignore[operator]
+        errors["label"] = [_("The label is too long.")]
+    if organisation is not None and not (p.covers(organisation.path) and can_read(by, organisation)):
+        errors["organisation"] = [_("You may only make a feed for an organisation you belong to.")]
+    if errors:
+        raise ValidationError(errors)
+    if CalendarFeed.objects.filter(user_id=by.pk).count() >= MAX_FEEDS_PER_USER:
+        raise ValidationError(
+            _("You already have %(max)s feeds; revoke one you no longer use first.")
+            % {"max": MAX_FEEDS_PER_USER}
+        )
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    feed = CalendarFeed.objects.create(
+        user=by, organisation=organisation, label=label, token_hash=hash_token(token)
+    )
+    return NewFeed(feed=feed, token=token)
+
+
+def revoke_feed(*, by: Any, feed_id: int) -> bool:
+    """Delete one of `by`'s feeds; False when they have no such feed (the caller answers 404)."""
+    if principal_for(by).user_id is None:
+        return False
+    deleted, _counts = CalendarFeed.objects.filter(pk=feed_id, user_id=by.pk).delete()
+    return deleted > 0
+
+
+def feeds_of(user: Any) -> list[CalendarFeed]:
+    """The user's feeds, each with `organisation_name` (blank when the user may no longer read it)."""
+    feeds = list(CalendarFeed.objects.filter(user_id=user.pk).order_by("-created_at", "-id"))
+    org_ids = {f.organisation_id for f in feeds if f.organisation_id is not None}
+    names = organisation_names(user, org_ids, translation.get_language() or settings.LANGUAGE_CODE)
+    for f in feeds:
+        f.organisation_name = names.get(f.organisation_id, "")  # type: ignore[attr-defined,arg-type]
+    return feeds
+
+
+def organisation_names(user: Any, ids: Iterable[int], language: str) -> dict[int, str]:
+    """Names of the organisations among `ids` the user may read, in `language` (two queries)."""
+    wanted = set(ids)
+    if not wanted:
+        return {}
+    readable = visible(user, Organisation.objects.filter(pk__in=wanted)).values("pk")
+    grouped: dict[int, list[Any]] = defaultdict(list)
+    for name in OrganisationName.objects.filter(organisation_id__in=readable).only(
+        *LIST_NAME_FIELDS, "organisation_id"
+    ):
+        grouped[name.organisation_id].append(name)
+    return {org_id: display_name(names, language) for org_id, names in grouped.items()}
+
+
+# --- Fetching a feed -------------------------------------------------------------------------
+
+
+def feed_for_token(token: str) -> CalendarFeed | None:
+    """The live feed behind a token, or None (unknown, revoked, or its user inactive)."""
+    if not _TOKEN_SHAPE.fullmatch(token or ""):
+        return None
+    digest = hash_token(token)
+    # The lookup is by the hash of a secret the caller does not control the hash of; the final
+    # comparison is constant-time all the same.
+    feed = CalendarFeed.objects.select_related("user").filter(token_hash=digest).first()
+    if feed is None or not hmac.compare_digest(feed.token_hash, digest):
+        return None
+    if not feed.user.is_active:
+        return None
+    return feed
+
+
+def touch(feed: CalendarFeed, *, now: dt.datetime | None = None) -> None:
+    """Note that the feed was fetched, at most once per TOUCH_EVERY (no write on most fetches)."""
+    now = now or timezone.now()
+    if feed.last_used_at is not None and now - feed.last_used_at < TOUCH_EVERY:
+        return
+    CalendarFeed.objects.filter(pk=feed.pk).update(last_used_at=now)
+    feed.last_used_at = now
+
+
+@dataclass(frozen=True)
+class Window:
+    """Days of the site's zone, both included: the activities starting within them are served."""
+
+    first: dt.date
+    last: dt.date
+
+
+def window_from(params: Mapping[str, Any], *, today: dt.date | None = None) -> Window:
+    """`?from=YYYY-MM-DD&to=YYYY-MM-DD`, each kept within its limit; unreadable values are ignored."""
+    today = today or timezone.localdate(timezone=selectors.site_zone())
+    earliest = today - dt.timedelta(days=MAX_DAYS_BACK)
+    latest = today + dt.timedelta(days=MAX_DAYS_AHEAD)
+    first = _day(params.get("from")) or today - dt.timedelta(days=DEFAULT_DAYS_BACK)
+    last = _day(params.get("to")) or today + dt.timedelta(days=DEFAULT_DAYS_AHEAD)
+    first = min(max(first, earliest), latest)
+    last = min(max(last, earliest), latest)
+    if last < first:
+        first, last = last, first
+    return Window(first=first, last=last)
+
+
+def _day(value: Any) -> dt.date | None:
+    try:
+        return parse_date(str(value)[:10]) if value else None
+    except ValueError:
+        return None
+
+
+def feed_activities(feed: CalendarFeed, window: Window) -> QuerySet[Any]:
+    """What the feed serves: what its user may read now, in the window (and the organisation)."""
+    filters = selectors.ActivityFilters(
+        organisation=feed.organisation_id, date_from=window.first, date_to=window.last, sort="start"
+    )
+    return selectors.filtered(feed.user, filters)
+
+
+def feed_etag(
+    feed: CalendarFeed, window: Window, *, host: str, activities: QuerySet[Any] | None = None
+) -> str:
+    """A validator that changes when what the feed serves changes (one aggregate query)."""
+    if activities is None:
+        activities = feed_activities(feed, window)
+    state = activities.aggregate(n=Count("pk"), latest=Max("updated_at"), ids=Sum("pk"))
+    latest = state["latest"].isoformat() if state["latest"] else ""
+    key = "|".join(
+        str(part)
+        for part in (
+            FORMAT_VERSION,
+            feed.pk,
+            feed.user.language,
+            feed.label,
+            host,
+            window.first,
+            window.last,
+            state["n"],
+            state["ids"] or 0,
+            latest,
+        )
+    )
+    return '"' + hashlib.sha256(key.encode()).hexdigest()[:32] + '"'
+
+
+# --- Writing the calendar --------------------------------------------------------------------
+
+_FIELDS = (
+    "id",
+    "kind",
+    "status",
+    "title_en",
+    "title_vi",
+    "title_ar",
+    "summary_en",
+    "summary_vi",
+    "summary_ar",
+    "starts_at",
+    "ends_at",
+    "time_zone",
+    "venue",
+    "pillars",
+    "version",
+    "updated_at",
+    "lead_organisation_id",
+    "city__name_en",
+    "city__name_vi",
+    "city__name_ar",
+    "country__name_en",
+    "country__name_vi",
+    "country__name_ar",
+)
+_LANGUAGES = ("en", "vi", "ar")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+_SPECIAL = re.compile(r"[\\;,\r\n\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _ical_status(status: str) -> str:
+    """CANCELLED for cancelled and postponed activities (their time is free), TENTATIVE while
+    proposed, CONFIRMED from approval on."""
+    if status in INACTIVE_STATUSES:
+        return "CANCELLED"
+    if status == ActivityStatus.PROPOSED:
+        return "TENTATIVE"
+    return "CONFIRMED"
+
+
+def escape_text(value: str) -> str:
+    """A TEXT value as RFC 5545 §3.3.11 writes it (control characters dropped)."""
+    if not _SPECIAL.search(value):
+        return value
+    return (
+        _CONTROL.sub("", value)
+        .replace("\\", "\\\\")
+        .replace(";", "\\;")
+        .replace(",", "\\,")
+        .replace("\r\n", "\\n")
+        .replace("\r", "\\n")
+        .replace("\n", "\\n")
+    )
+
+
+def fold(line: str) -> str:
+    """Fold a content line at 75 octets (RFC 5545 §3.1), never inside a UTF-8 character."""
+    if line.isascii():
+        if len(line) <= 75:
+            return line
+        # A continuation line starts with a space, so it holds 74 more octets.
+        return "\r\n ".join([line[:75], *(line[i : i + 74] for i in range(75, len(line), 74))])
+    data = line.encode()
+    if len(data) <= 75:
+        return line
+    parts: list[str] = []
+    start, limit = 0, 75
+    while start < len(data):
+        end = min(start + limit, len(data))
+        while end < len(data) and end > start + 1 and (data[end] & 0xC0) == 0x80:
+            end -= 1
+        parts.append(data[start:end].decode())
+        start, limit = end, 74
+    return "\r\n ".join(parts)
+
+
+def _utc(moment: dt.datetime) -> str:
+    m = moment.astimezone(dt.UTC)
+    return f"{m.year:04d}{m.month:02d}{m.day:02d}T{m.hour:02d}{m.minute:02d}{m.second:02d}Z"
+
+
+def _local(moment: dt.datetime, zone: dt.tzinfo) -> str:
+    m = moment.astimezone(zone)
+    return f"{m.year:04d}{m.month:02d}{m.day:02d}T{m.hour:02d}{m.minute:02d}{m.second:02d}"
+
+
+@functools.lru_cache(maxsize=32)
+def _zone(name: str) -> ZoneInfo | None:
+    try:
+        return ZoneInfo(name)
+    except (ZoneInfoNotFoundError, ValueError):
+        return None
+
+
+@functools.lru_cache(maxsize=256)
+def _vtimezone(name: str, first_year: int, last_year: int) -> str:
+    """The VTIMEZONE component of a zone for the years given (icalendar works it out; cached)."""
+    component = icalendar.Timezone.from_tzid(
+        name, first_date=dt.date(first_year, 1, 1), last_date=dt.date(last_year, 1, 1)
+    )
+    return str(component.to_ical().decode())
+
+
+def _in(row: Mapping[str, Any], prefix: str, language: str) -> str:
+    """A multilingual value in `language`, else the first of English, Vietnamese, Arabic."""
+    value: str = row[f"{prefix}_{language}"] or ""
+    if value:
+        return value
+    return next((row[f"{prefix}_{lang}"] for lang in _LANGUAGES if row[f"{prefix}_{lang}"]), "")
+
+
+@dataclass(frozen=True)
+class FeedContext:
+    """What the calendar says about itself and how it links back."""
+
+    name: str
+    host: str  # for the events' UIDs
+    detail_url: str  # an activity's address with "{pk}" where its id goes
+
+
+def calendar_name(feed: CalendarFeed) -> str:
+    if feed.label:
+        return feed.label
+    if feed.organisation_id is not None:
+        language = feed.user.language or settings.LANGUAGE_CODE
+        name = organisation_names(feed.user, [feed.organisation_id], language).get(feed.organisation_id)
+        if name:
+            return name
+        return _("Activities of an organisation")
+    return _("My activities")
+
+
+def build_calendar(
+    feed: CalendarFeed,
+    window: Window,
+    *,
+    host: str,
+    detail_url: str,
+    activities: QuerySet[Any] | None = None,
+) -> bytes:
+    """The feed as an iCalendar file, in its user's language."""
+    if activities is None:
+        activities = feed_activities(feed, window)
+    language = feed.user.language or settings.LANGUAGE_CODE
+    with translation.override(language):
+        rows = list(activities.order_by("starts_at", "id").values(*_FIELDS))
+        lead_names = organisation_names(feed.user, {r["lead_organisation_id"] for r in rows}, language)
+        name = _("Liaison: %(name)s") % {"name": calendar_name(feed)}
+        context = FeedContext(name=name, host=host, detail_url=detail_url)
+        return render_calendar(rows, lead_names, context=context, language=language, window=window)
+
+
+def render_calendar(
+    rows: list[dict[str, Any]],
+    lead_names: Mapping[int, str],
+    *,
+    context: FeedContext,
+    language: str,
+    window: Window,
+) -> bytes:
+    """Write the calendar; `rows` are `values(*_FIELDS)` of the activities, in order."""
+    frame = icalendar.Calendar()
+    frame.add("prodid", PRODID)
+    frame.add("version", "2.0")
+    frame.add("calscale", "GREGORIAN")
+    frame.add("x-wr-calname", context.name)
+    frame.add("x-wr-timezone", settings.TIME_ZONE)
+    frame.add("refresh-interval", dt.timedelta(hours=1), parameters={"VALUE": "DURATION"})
+    frame.add("x-published-ttl", "PT1H")
+    head = frame.to_ical().decode()
+    end_line = "END:VCALENDAR\r\n"
+    assert head.endswith(end_line)
+    out = [head[: -len(end_line)]]
+
+    # One VTIMEZONE per zone used, covering the window's years and a year after (events that
+    # start inside the window may end after it).
+    first_year, last_year = window.first.year, window.last.year + 2
+    zones: dict[str, ZoneInfo | None] = {}
+    for row in rows:
+        tz_name = row["time_zone"]
+        if tz_name not in zones:
+            zone = _zone(tz_name)
+            if zone is not None:
+                try:
+                    out.append(_vtimezone(tz_name, first_year, last_year))
+                except ValueError:
+                    zone = None
+            zones[tz_name] = zone
+
+    kinds = {value: str(label) for value, label in ActivityKind.choices}
+    statuses = {value: str(label) for value, label in ActivityStatus.choices}
+    pillars = {value: str(label) for value, label in Pillar.choices}
+    kind_label, status_label, lead_label = _("Kind"), _("Status"), _("Lead organisation")
+    uid_suffix = f"@{context.host}"
+    lines: list[str] = []
+    add = lines.append
+    for row in rows:
+        pk = row["id"]
+        url = context.detail_url.replace("{pk}", str(pk))
+        zone = zones[row["time_zone"]]
+        add("BEGIN:VEVENT")
+        add(f"UID:activity-{pk}{uid_suffix}")
+        modified = _utc(row["updated_at"])
+        add(f"DTSTAMP:{modified}")
+        if zone is not None:
+            tzid = row["time_zone"]
+            add(f"DTSTART;TZID={tzid}:{_local(row['starts_at'], zone)}")
+            add(f"DTEND;TZID={tzid}:{_local(row['ends_at'], zone)}")
+        else:  # a zone this system does not know: the same instants in UTC
+            add(f"DTSTART:{_utc(row['starts_at'])}")
+            add(f"DTEND:{_utc(row['ends_at'])}")
+        add(fold("SUMMARY:" + escape_text(_in(row, "title", language) or f"#{pk}")))
+        description = []
+        summary = _in(row, "summary", language)
+        if summary:
+            description += [summary, ""]
+        description.append(f"{kind_label}: {kinds.get(row['kind'], row['kind'])}")
+        description.append(f"{status_label}: {statuses.get(row['status'], row['status'])}")
+        lead = lead_names.get(row["lead_organisation_id"])
+        if lead:
+            description.append(f"{lead_label}: {lead}")
+        description.append(url)
+        add(fold("DESCRIPTION:" + escape_text("\n".join(description))))
+        place = [
+            row["venue"],
+            _in(row, "city__name", language) if row["city__name_en"] else "",
+            _in(row, "country__name", language) if row["country__name_en"] else "",
+        ]
+        location = ", ".join(p for p in place if p)
+        if location:
+            add(fold("LOCATION:" + escape_text(location)))
+        status = _ical_status(row["status"])
+        add(f"STATUS:{status}")
+        if status == "CANCELLED":
+            add("TRANSP:TRANSPARENT")
+        categories = [kinds.get(row["kind"], row["kind"])]
+        categories += [pillars.get(p, p) for p in row["pillars"].split(",") if p]
+        add(fold("CATEGORIES:" + ",".join(escape_text(c) for c in categories)))
+        add(f"SEQUENCE:{row['version']}")
+        add(f"LAST-MODIFIED:{modified}")
+        add(fold(f"URL:{url}"))
+        add("END:VEVENT")
+    lines.append(end_line)
+    out.append("\r\n".join(lines))
+    return "".join(out).encode()
