@@ -2,8 +2,8 @@
 
 from ninja import NinjaAPI
 
-from liaison.core.api_support import install_error_handlers
 from liaison.activities.api import router as activities_router
+from liaison.core.api_support import install_error_handlers
 from liaison.directory.api import router as directory_router
 
 api = NinjaAPI(

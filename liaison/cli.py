@@ -43,6 +43,11 @@ def cmd_demo(opts: argparse.Namespace) -> int:
         "Demo data: {organisations} organisations, {people} people, {countries} countries, "
         "{localities} localities.".format(**counts)
     )
+    from liaison.activities.demo import load_demo as load_demo_activities
+    from liaison.activities.models import Activity
+
+    load_demo_activities(by=users["admin"])
+    print(f"Demo activities: {Activity.objects.count()} (the seed articles' and synthetic ones marked Demo).")
     url = f"http://{opts.host}:{opts.port}/"
     print("\nLiaison is ready at", url)
     print("Sign in as the demo administrator:")

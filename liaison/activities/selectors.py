@@ -321,9 +321,11 @@ def _date(value: str | None) -> dt.date | None:
     from django.utils.dateparse import parse_date
 
     try:
-        return parse_date(value) if value else None
+        day = parse_date(value) if value else None
     except ValueError:
         return None
+    # Far-off years are no one's activities and overflow time-zone arithmetic: ignore them.
+    return day if day is not None and 1900 <= day.year <= 2200 else None
 
 
 def filters_from(params: Any) -> ActivityFilters:

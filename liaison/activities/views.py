@@ -17,6 +17,7 @@ from liaison.activities.models import (
     StatusChange,
 )
 from liaison.activities.permissions import get_activity_for_user
+from liaison.activities.reports import warnings_for_activity
 from liaison.activities.views_parts import section_context
 from liaison.core.access import can_change, can_delete, under_embargo, visible
 from liaison.core.htmx import paginate, query_without_page, render_page
@@ -72,8 +73,4 @@ def activity_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
 
 def _warnings(user: Any, activity: Any) -> list[Any]:
     """The protocol warnings about this activity (double bookings, same-day visits, overdue)."""
-    try:
-        from liaison.activities.reports import warnings_for_activity
-    except ImportError:  # the reports module is optional while it is being built
-        return []
     return list(warnings_for_activity(user, activity))

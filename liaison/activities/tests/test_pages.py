@@ -96,7 +96,10 @@ def test_the_htmx_request_gets_only_the_results(world):
 def test_the_detail_page_shows_the_activity_in_its_own_time_zone(world):
     mofa, _ = world
     activity = make_activity(
-        "Talks in Paris", lead=mofa, starts_at=dt.datetime(2023, 5, 2, 10, 30, tzinfo=dt.UTC), time_zone="Europe/Paris"
+        "Talks in Paris",
+        lead=mofa,
+        starts_at=dt.datetime(2023, 5, 2, 10, 30, tzinfo=dt.UTC),
+        time_zone="Europe/Paris",
     )
     body = client_for(make_user(org=mofa)).get(activity.get_absolute_url()).content.decode()
     assert "Talks in Paris" in body
@@ -141,7 +144,11 @@ def test_an_editor_records_an_activity_through_the_form(world):
     [
         ({"ends_at": "2024-02-28T09:00"}, "ends_at", "The end must not be before the start."),
         ({"title_en": ""}, "title_en", "Give a title in at least one language."),
-        ({"embargo_until": "2024-03-05T09:00"}, "embargo_until", "The embargo must lift before the activity ends."),
+        (
+            {"embargo_until": "2024-03-05T09:00"},
+            "embargo_until",
+            "The embargo must lift before the activity ends.",
+        ),
         ({"time_zone": "Mars/Olympus"}, "time_zone", "Select a valid choice."),
     ],
 )
@@ -219,14 +226,20 @@ def test_a_coordinator_deletes_an_activity(world):
 def test_the_hosting_side_sees_that_a_delegation_exists_not_its_unapproved_members(world):
     mofa, vufo = world
     lao = make_org("Lao MFA", pillar="foreign", kind="foreign_state_body")
-    activity = make_activity(lead=mofa, kind=ActivityKind.INCOMING_VISIT, classification=Classification.PUBLIC)
+    activity = make_activity(
+        lead=mofa, kind=ActivityKind.INCOMING_VISIT, classification=Classification.PUBLIC
+    )
     root = make_superuser("r9")
-    visiting = delegations.add_delegation(by=root, activity=activity, data=delegations.DelegationInput(organisation=lao))
+    visiting = delegations.add_delegation(
+        by=root, activity=activity, data=delegations.DelegationInput(organisation=lao)
+    )
     guest = make_person("Saleumxay Kommasith", owner=lao)
     delegations.add_member(by=root, delegation=visiting, data=delegations.MemberInput(person=guest))
     host = make_person("Bùi Thanh Sơn", owner=mofa)
     hosting = delegations.add_delegation(
-        by=root, activity=activity, data=delegations.DelegationInput(organisation=mofa, side=DelegationSide.HOSTING)
+        by=root,
+        activity=activity,
+        data=delegations.DelegationInput(organisation=mofa, side=DelegationSide.HOSTING),
     )
     delegations.add_member(by=root, delegation=hosting, data=delegations.MemberInput(person=host))
     body = client_for(make_user(org=vufo)).get(activity.get_absolute_url()).content.decode()
@@ -239,7 +252,10 @@ def test_the_pages_render_in_every_language(world, language):
     mofa, _ = world
     activity = make_activity("Talks", lead=mofa, title_ar="محادثات", title_vi="Hội đàm")
     client = Client()
-    client.login(username=make_user("reader", org=mofa, role=Role.EDITOR, language=language).username, password=PASSWORD)
+    client.login(
+        username=make_user("reader", org=mofa, role=Role.EDITOR, language=language).username,
+        password=PASSWORD,
+    )
     with translation.override(language):
         for url in (LIST, activity.get_absolute_url(), reverse("activities:activity-create")):
             response = client.get(url)

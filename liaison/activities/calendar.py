@@ -1,0 +1,307 @@
+"""The protocol officer's calendar: which days a view shows, and the activities on each of them.
+
+A view (month, week or agenda) around a date gives a window of days of the site's zone. The
+activities shown are those the user may read that pass the list filters (`selectors.filtered`,
+with the window in place of the list's own dates) and overlap the window: they start before it
+ends and end after it starts, so an activity of several days appears on every day it covers.
+Loading is one query whatever the number of activities, and stops at `CAP` activities (the page
+then links to the filtered list for the rest).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field, replace
+from typing import Any
+from urllib.parse import urlencode
+
+from django.db.models import QuerySet
+from django.urls import reverse
+from django.utils import timezone
+
+from liaison.activities import selectors
+from liaison.activities.models import Activity
+from liaison.activities.selectors import ActivityFilters, day_start, site_zone
+from liaison.core.access import under_embargo
+
+MONTH, WEEK, AGENDA = "month", "week", "agenda"
+VIEWS = (MONTH, WEEK, AGENDA)
+# The agenda lists this many days from its date (`?days=` may ask for 1 … AGENDA_MAX_DAYS).
+AGENDA_DAYS = 14
+AGENDA_MAX_DAYS = 92
+# At most this many activities are loaded for one window; a dense window links to the list.
+CAP = 2000
+# Dates far outside this range are refused as garbage (and keep the arithmetic in bounds).
+FIRST_YEAR, LAST_YEAR = 1900, 2200
+# The hours a week's grid shows when no activity asks for earlier or later ones.
+WEEK_HOURS = (7, 19)
+
+
+def today() -> dt.date:
+    """Today in the site's zone."""
+    return timezone.now().astimezone(site_zone()).date()
+
+
+def local_day(moment: dt.datetime) -> dt.date:
+    return moment.astimezone(site_zone()).date()
+
+
+def last_day(activity: Activity) -> dt.date:
+    """The last day (site zone) an activity covers: one ending at midnight ends the day before."""
+    end = activity.ends_at.astimezone(site_zone())
+    if end.time() == dt.time.min and activity.ends_at > activity.starts_at:
+        return end.date() - dt.timedelta(days=1)
+    return end.date()
+
+
+def parse_view(raw: str | None) -> str:
+    return raw if raw in VIEWS else MONTH
+
+
+def parse_date(raw: str | None, default: dt.date) -> dt.date:
+    """A YYYY-MM-DD date, or `default` for anything else (a calendar never refuses an address)."""
+    try:
+        day = dt.date.fromisoformat(raw or "")
+    except (TypeError, ValueError):
+        return default
+    return day if FIRST_YEAR <= day.year <= LAST_YEAR else default
+
+
+def parse_days(raw: str | None) -> int:
+    try:
+        days = int(raw or "")
+    except ValueError:
+        return AGENDA_DAYS
+    return min(max(days, 1), AGENDA_MAX_DAYS)
+
+
+def _first_of_month(day: dt.date, months: int = 0) -> dt.date:
+    index = day.year * 12 + day.month - 1 + months
+    return dt.date(index // 12, index % 12 + 1, 1)
+
+
+def _monday(day: dt.date) -> dt.date:
+    return day - dt.timedelta(days=day.weekday())
+
+
+@dataclass(frozen=True)
+class Window:
+    """The days a view shows: `start` inclusive, `end` exclusive (days of the site's zone)."""
+
+    view: str
+    anchor: dt.date
+    start: dt.date
+    end: dt.date
+    previous: dt.date
+    next: dt.date
+    days_count: int = AGENDA_DAYS
+
+    @property
+    def days(self) -> list[dt.date]:
+        return [self.start + dt.timedelta(days=i) for i in range((self.end - self.start).days)]
+
+    @property
+    def last(self) -> dt.date:
+        return self.end - dt.timedelta(days=1)
+
+    @property
+    def starts_at(self) -> dt.datetime:
+        return day_start(self.start)
+
+    @property
+    def ends_at(self) -> dt.datetime:
+        return day_start(self.end)
+
+
+def window_for(view: str, anchor: dt.date, *, days: int = AGENDA_DAYS) -> Window:
+    """The window of `view` around `anchor`, with the anchors of the previous and next windows.
+
+    A month shows whole weeks from Monday to Sunday around it; a week runs Monday to Sunday; the
+    agenda shows `days` days from the anchor."""
+    if view == WEEK:
+        start = _monday(anchor)
+        week = dt.timedelta(days=7)
+        return Window(view, anchor, start, start + week, anchor - week, anchor + week)
+    if view == AGENDA:
+        step = dt.timedelta(days=days)
+        return Window(view, anchor, anchor, anchor + step, anchor - step, anchor + step, days)
+    first = _first_of_month(anchor)
+    following = _first_of_month(anchor, 1)
+    start = _monday(first)
+    end = _monday(following - dt.timedelta(days=1)) + dt.timedelta(days=7)
+    return Window(view, anchor, start, end, _first_of_month(anchor, -1), following)
+
+
+def window_from(params: Any) -> Window:
+    """The window asked for by `?view=month|week|agenda&date=YYYY-MM-DD&days=N` (bad values fall
+    back to a month around today)."""
+    view = parse_view(params.get("view"))
+    anchor = parse_date(params.get("date"), today())
+    return window_for(view, anchor, days=parse_days(params.get("days")))
+
+
+# --- The activities per day --------------------------------------------------------------------
+
+
+@dataclass
+class Entry:
+    """An activity on one day of the calendar."""
+
+    activity: Activity
+    day: dt.date
+    starts_here: bool
+    ends_here: bool
+    local_start: dt.datetime
+    local_end: dt.datetime
+
+    @property
+    def all_day(self) -> bool:
+        """Shown in a week's top row: the activity began before this day or runs past it."""
+        return not (self.starts_here and self.ends_here)
+
+    @property
+    def hour(self) -> int:
+        return self.local_start.hour
+
+    @property
+    def embargoed(self) -> bool:
+        return under_embargo(self.activity)
+
+
+@dataclass
+class Day:
+    day: dt.date
+    entries: list[Entry] = field(default_factory=list)
+    in_month: bool = True
+    is_today: bool = False
+
+    @property
+    def timed(self) -> list[Entry]:
+        return [e for e in self.entries if not e.all_day]
+
+    @property
+    def spanning(self) -> list[Entry]:
+        return [e for e in self.entries if e.all_day]
+
+
+@dataclass
+class HourRow:
+    hour: int
+    cells: list[list[Entry]]
+
+    @property
+    def label(self) -> dt.time:
+        return dt.time(self.hour)
+
+
+@dataclass
+class Calendar:
+    window: Window
+    filters: ActivityFilters
+    activities: list[Activity]
+    days: list[Day]
+    capped: bool
+    more_url: str
+
+    @property
+    def weeks(self) -> list[list[Day]]:
+        return [self.days[i : i + 7] for i in range(0, len(self.days), 7)]
+
+    @property
+    def busy_days(self) -> list[Day]:
+        """The agenda's days: those with at least one activity."""
+        return [d for d in self.days if d.entries]
+
+    @property
+    def hour_rows(self) -> list[HourRow]:
+        """A week's grid: one row per hour, one cell per day, holding what starts in that hour."""
+        hours = [e.hour for d in self.days for e in d.timed]
+        first = min([WEEK_HOURS[0], *hours])
+        last = max([WEEK_HOURS[1], *hours])
+        rows = {h: HourRow(h, [[] for _ in self.days]) for h in range(first, last + 1)}
+        for i, d in enumerate(self.days):
+            for e in d.timed:
+                rows[e.hour].cells[i].append(e)
+        return list(rows.values())
+
+    @property
+    def has_spanning(self) -> bool:
+        return any(d.spanning for d in self.days)
+
+
+def window_filters(filters: ActivityFilters) -> ActivityFilters:
+    """The list filters without their dates: the calendar's window takes their place."""
+    return replace(filters, date_from=None, date_to=None)
+
+
+def activities_in(user: Any, filters: ActivityFilters, window: Window) -> QuerySet[Activity]:
+    """The activities the user may read that pass the filters and overlap the window."""
+    return (
+        selectors.filtered(user, window_filters(filters))
+        .filter(starts_at__lt=window.ends_at, ends_at__gt=window.starts_at)
+        .select_related("city", "country")
+        .order_by("starts_at", "id")
+    )
+
+
+def list_url(filters: ActivityFilters, window: Window) -> str:
+    """The filtered list for a window (the activities starting in it)."""
+    params = filter_params(replace(filters, date_from=window.start, date_to=window.last))
+    return f"{reverse('activities:activity-list')}?{urlencode(params)}"
+
+
+def filter_params(filters: ActivityFilters) -> list[tuple[str, str]]:
+    """Query parameters that `selectors.filters_from` reads back as exactly `filters`."""
+    pairs: list[tuple[str, str]] = []
+    if filters.q:
+        pairs.append(("q", filters.q))
+    if filters.pillar:
+        pairs.append(("pillar", filters.pillar))
+    if filters.kinds:
+        pairs.append(("kind", ",".join(filters.kinds)))
+    if filters.organisation is not None:
+        pairs.append(("organisation", str(filters.organisation)))
+    if filters.country:
+        pairs.append(("country", filters.country.upper()))
+    if filters.level:
+        pairs.append(("level", filters.level))
+    if filters.status:
+        pairs.append(("status", filters.status))
+    if filters.date_from is not None:
+        pairs.append(("from", filters.date_from.isoformat()))
+    if filters.date_to is not None:
+        pairs.append(("to", filters.date_to.isoformat()))
+    if filters.group:
+        pairs.append(("group", filters.group))
+    if filters.person is not None:
+        pairs.append(("person", str(filters.person)))
+    return pairs
+
+
+def calendar_for(user: Any, filters: ActivityFilters, window: Window, *, cap: int = CAP) -> Calendar:
+    """The window's days with the activities on each (one query; at most `cap` activities)."""
+    loaded = list(activities_in(user, filters, window)[: cap + 1])
+    capped = len(loaded) > cap
+    activities = loaded[:cap]
+    now_day = today()
+    days = {
+        d: Day(d, in_month=window.view != MONTH or d.month == window.anchor.month, is_today=d == now_day)
+        for d in window.days
+    }
+    zone = site_zone()
+    for activity in activities:
+        first, last = local_day(activity.starts_at), last_day(activity)
+        local_start = activity.starts_at.astimezone(zone)
+        local_end = activity.ends_at.astimezone(zone)
+        day = max(first, window.start)
+        while day <= min(last, window.last):
+            days[day].entries.append(Entry(activity, day, day == first, day == last, local_start, local_end))
+            day += dt.timedelta(days=1)
+    return Calendar(
+        window=window,
+        filters=filters,
+        activities=activities,
+        days=list(days.values()),
+        capped=capped,
+        more_url=list_url(window_filters(filters), window),
+    )
