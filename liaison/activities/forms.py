@@ -10,6 +10,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from liaison.activities.forms_parts import OrganisationsChoiceField, PersonChoiceField
 from liaison.activities.models import (
     ActivityFormat,
     ActivityKind,
@@ -20,61 +21,6 @@ from liaison.core.access import visible
 from liaison.core.models import Classification, Pillar
 from liaison.directory.forms import OrganisationChoiceField
 from liaison.directory.models import Country, Locality, Organisation, Person
-
-
-class Picker(forms.TextInput):
-    """A search box that suggests records through the name matcher; keeps their ids.
-
-    One id (`multiple=False`) or several (chips, each a hidden input of the same name).
-    """
-
-    template_name = "activities/widgets/picker.html"
-
-    def __init__(self, *, url_name: str, multiple: bool = False, attrs: dict[str, Any] | None = None) -> None:
-        super().__init__(attrs)
-        self.url_name = url_name
-        self.multiple = multiple
-        self.choices_for: Any = None  # set by the field: ids → [(id, label)]
-
-    def value_from_datadict(self, data: Any, files: Any, name: str) -> Any:
-        if self.multiple:
-            return [v for v in data.getlist(name) if v] if hasattr(data, "getlist") else data.get(name)
-        return data.get(name)
-
-    def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
-        context = super().get_context(name, value, attrs)
-        values = value if isinstance(value, (list, tuple)) else ([value] if value not in (None, "") else [])
-        ids = [str(getattr(v, "pk", v)) for v in values if str(getattr(v, "pk", v)).isdigit()]
-        chosen = self.choices_for(ids) if (self.choices_for and ids) else []
-        context["widget"].update({"url_name": self.url_name, "multiple": self.multiple, "chosen": chosen})
-        context["widget"]["label"] = chosen[0][1] if (chosen and not self.multiple) else ""
-        return context
-
-
-def _org_labels(user: Any) -> Any:
-    from django.utils.translation import get_language
-
-    from liaison.directory.models import display_name
-
-    def labels(ids: list[str]) -> list[tuple[int, str]]:
-        orgs = visible(user, Organisation.objects.filter(pk__in=ids)).prefetch_related("names")
-        lang = get_language() or "en"
-        return [(o.pk, display_name(o.names.all(), lang) or o.sort_name) for o in orgs]
-
-    return labels
-
-
-def _person_labels(user: Any) -> Any:
-    from django.utils.translation import get_language
-
-    from liaison.directory.models import display_name
-
-    def labels(ids: list[str]) -> list[tuple[int, str]]:
-        people = visible(user, Person.objects.filter(pk__in=ids)).prefetch_related("names")
-        lang = get_language() or "en"
-        return [(p.pk, display_name(p.names.all(), lang) or p.sort_name) for p in people]
-
-    return labels
 
 
 class LocalDateTimeField(forms.DateTimeField):
@@ -97,6 +43,9 @@ ZONE_CHOICES = sorted(
     for z in zoneinfo.available_timezones()
     if "/" in z and not z.startswith(("Etc/", "SystemV/", "US/", "posix/", "right/"))
 )
+
+
+MANY_ORGANISATIONS = ("co_organisers", "counterpart_organisations", "shared_with")
 
 
 class ActivityForm(forms.Form):
@@ -125,12 +74,8 @@ class ActivityForm(forms.Form):
         writable=True,
         help_text=_("The organisation that keeps this record; leave empty for the lead organisation."),
     )
-    co_organisers = forms.ModelMultipleChoiceField(
-        label=_("Co-organisers"), queryset=Organisation.objects.none(), required=False
-    )
-    counterpart_organisations = forms.ModelMultipleChoiceField(
-        label=_("Foreign counterparts"), queryset=Organisation.objects.none(), required=False
-    )
+    co_organisers = OrganisationsChoiceField(label=_("Co-organisers"), required=False)
+    counterpart_organisations = OrganisationsChoiceField(label=_("Foreign counterparts"), required=False)
     counterpart_countries = forms.ModelMultipleChoiceField(
         label=_("Counterpart countries"),
         queryset=Country.objects.order_by("name_en"),
@@ -138,7 +83,7 @@ class ActivityForm(forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 6}),
     )
-    leader = forms.ModelChoiceField(label=_("Led by"), queryset=Person.objects.none(), required=False)
+    leader = PersonChoiceField(label=_("Led by"), required=False)
     leader_rank = forms.ChoiceField(
         label=_("Leader's rank"),
         choices=[("", "—"), *LeaderRank.choices],
@@ -176,27 +121,22 @@ class ActivityForm(forms.Form):
         required=False,
         help_text=_("Until then only your organisation (and those it is shared with) sees this activity."),
     )
-    shared_with = forms.ModelMultipleChoiceField(
-        label=_("Also visible to"), queryset=Organisation.objects.none(), required=False
-    )
+    shared_with = OrganisationsChoiceField(label=_("Also visible to"), required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         self.user = user
         orgs = visible(user, Organisation.objects.all())
-        org_labels = _org_labels(user)
-        for name in ("lead_organisation", "owner"):
+        for name in (
+            "lead_organisation",
+            "owner",
+            "co_organisers",
+            "counterpart_organisations",
+            "shared_with",
+        ):
             self.fields[name].queryset = orgs  # type: ignore[attr-defined]
-        for name in ("co_organisers", "counterpart_organisations", "shared_with"):
-            field = self.fields[name]
-            field.queryset = orgs  # type: ignore[attr-defined]
-            field.widget = Picker(url_name="directory:organisation-autocomplete", multiple=True)
-            field.widget.choices_for = org_labels
-        leader = self.fields["leader"]
-        leader.queryset = visible(user, Person.objects.all())  # type: ignore[attr-defined]
-        leader.widget = Picker(url_name="activities:person-autocomplete")
-        leader.widget.choices_for = _person_labels(user)
+        self.fields["leader"].queryset = visible(user, Person.objects.all())  # type: ignore[attr-defined]
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}

@@ -89,11 +89,10 @@ class PersonChoiceField(forms.ModelChoiceField):  # type: ignore[type-arg]
 
 
 class OrganisationsPicker(forms.Widget):
-    """Several organisation search boxes under one name: those chosen, and a few empty ones."""
+    """A search box that adds organisations as chips (each a hidden input of the field's name)."""
 
-    template_name = "activities/parts/widgets/organisations_picker.html"
+    template_name = "activities/widgets/picker.html"
     allow_multiple_selected = True
-    empty_rows = 2
 
     def value_from_datadict(self, data: Any, files: Any, name: str) -> list[str]:
         getter = getattr(data, "getlist", None)
@@ -112,17 +111,19 @@ class OrganisationsPicker(forms.Widget):
             value = [value]
         return [str(getattr(v, "pk", v)) for v in value]
 
-    def id_for_label(self, id_: str) -> str:
-        return f"{id_}_0_search" if id_ else id_
-
     def get_context(self, name: str, value: Any, attrs: dict[str, Any] | None) -> dict[str, Any]:
         context = super().get_context(name, value, attrs)
         ids = [v for v in self.format_value(value) if v.isdigit()]
+        # Only organisations the field offers (those the user may read) may show their name.
         queryset = getattr(self, "label_queryset", Organisation.objects.none())
         found = {str(o.pk): o for o in queryset.filter(pk__in=ids).prefetch_related("names")} if ids else {}
-        rows = [{"value": i, "label": organisation_label(found[i])} for i in ids if i in found]
-        rows += [{"value": "", "label": ""} for _ in range(self.empty_rows)]
-        context["widget"]["rows"] = rows
+        context["widget"].update(
+            {
+                "url_name": "directory:organisation-autocomplete",
+                "multiple": True,
+                "chosen": [(i, organisation_label(found[i])) for i in ids if i in found],
+            }
+        )
         return context
 
 
