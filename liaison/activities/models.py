@@ -320,7 +320,9 @@ class Delegation(ActivityChild):
         ordering = ["activity_id", "side", "id"]
 
     def __str__(self) -> str:
-        return self.name or f"{self.get_side_display()} ({self.organisation})"
+        # No organisation name: this text is kept in the audit trail, which readers of the
+        # activity see even when they may not read the sending organisation.
+        return self.name or str(self.get_side_display())
 
 
 class MemberRole(models.TextChoices):

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
 from django.utils.translation import gettext_lazy as _
 
+from liaison.activities import participation
 from liaison.activities.models import (
     INCOMING_KINDS,
     Activity,
@@ -30,7 +31,7 @@ from liaison.activities.models import (
 )
 from liaison.activities.permissions import approved_or_sending_side_q
 from liaison.core import name_index, search
-from liaison.core.access import visible, visible_q
+from liaison.core.access import Action, visible, visible_q
 from liaison.core.audit import history_for
 from liaison.core.models import AuditEvent
 from liaison.directory.models import Organisation, OrganisationKind, OrganisationName, Person, PersonName
@@ -97,14 +98,30 @@ def visible_activities(user: Any) -> QuerySet[Activity]:
     return visible(user, Activity.objects.all())
 
 
-def _names_q(q: str) -> Q:
-    """Activities whose people or organisations match `q` in the shared matcher, or whose text does."""
-    people = [m.key for m in name_index.lookup(kind="person", query=q, limit=SEARCH_LIMIT)]
-    orgs = [m.key for m in name_index.lookup(kind="organisation", query=q, limit=SEARCH_LIMIT)]
+def _taking_part_q(user: Any, people: Any) -> Q:
+    """Activities in which the user may see that one of `people` (ids the user may read) takes
+    part: as leader, chair or speaker, or as a delegation member where the user may see the
+    delegation's composition (approved, the sending side, or those who may change the activity)."""
+    others = Participation.objects.filter(person_id__in=people).exclude(capacity=participation.MEMBER)
+    members = DelegationMember.objects.filter(person_id__in=people).filter(
+        approved_or_sending_side_q(user, prefix="delegation__")
+        | visible_q(user, Activity, action=Action.CHANGE, prefix="activity__")
+    )
+    return Q(pk__in=others.values("activity_id")) | Q(pk__in=members.values("activity_id"))
+
+
+def _names_q(user: Any, q: str) -> Q:
+    """Activities whose people or organisations match `q` in the shared matcher, or whose text does.
+    Only people and organisations the user may read are looked for (a search must not reveal
+    where a hidden person or organisation appears)."""
+    matched_people = [m.key for m in name_index.lookup(kind="person", query=q, limit=SEARCH_LIMIT)]
+    matched_orgs = [m.key for m in name_index.lookup(kind="organisation", query=q, limit=SEARCH_LIMIT)]
+    people = list(visible(user, Person.objects.filter(pk__in=matched_people)).values_list("pk", flat=True))
+    orgs = list(visible(user, Organisation.objects.filter(pk__in=matched_orgs)).values_list("pk", flat=True))
     texts = search.matching_ids(kind="activity", query=q)
     found = Q(pk__in=texts)
     if people:
-        found |= Q(pk__in=Participation.objects.filter(person_id__in=people).values("activity_id"))
+        found |= _taking_part_q(user, people)
     if orgs:
         found |= (
             Q(lead_organisation_id__in=orgs)
@@ -126,7 +143,7 @@ def filtered(user: Any, filters: ActivityFilters) -> QuerySet[Activity]:
     """The activities the user may read that pass the filters (no ordering, no loading)."""
     qs = visible_activities(user)
     if filters.q.strip():
-        qs = qs.filter(_names_q(filters.q.strip()))
+        qs = qs.filter(_names_q(user, filters.q.strip()))
     if filters.pillar:
         qs = qs.filter(pillar_q(filters.pillar))
     if filters.kinds:
@@ -138,7 +155,12 @@ def filtered(user: Any, filters: ActivityFilters) -> QuerySet[Activity]:
     if filters.level == "high":
         qs = qs.filter(high_level=True)
     if filters.organisation is not None:
-        org = Organisation.objects.filter(pk=filters.organisation).values_list("path", flat=True).first()
+        # An organisation the user may not read filters like a missing one: nothing.
+        org = (
+            visible(user, Organisation.objects.filter(pk=filters.organisation))
+            .values_list("path", flat=True)
+            .first()
+        )
         if org is None:
             return qs.none()
         qs = qs.filter(
@@ -164,7 +186,8 @@ def filtered(user: Any, filters: ActivityFilters) -> QuerySet[Activity]:
     if filters.date_to is not None:
         qs = qs.filter(starts_at__lt=day_start(filters.date_to + dt.timedelta(days=1)))
     if filters.person is not None:
-        qs = qs.filter(pk__in=Participation.objects.filter(person_id=filters.person).values("activity_id"))
+        person = visible(user, Person.objects.filter(pk=filters.person)).values_list("pk", flat=True)
+        qs = qs.filter(_taking_part_q(user, list(person)))
     if filters.group in GROUPS:
         group_q = GROUPS[filters.group][1]
         # Groups that look through a many-to-many must not repeat an activity.

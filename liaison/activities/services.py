@@ -226,8 +226,9 @@ def update_activity(*, by: Any, activity: Activity, version: int | None, changes
 def delete_activity(*, by: Any, activity: Activity) -> None:
     require(access.can_delete(by, activity))
     search.remove_record(kind=ACTIVITY, entity_id=activity.pk)
-    for attachment in activity.attachments.all():
-        attachment.file.delete(save=False)
+    # The files go only once the rows are gone for good (a rollback keeps both).
+    stored = [attachment.file for attachment in activity.attachments.all()]
+    transaction.on_commit(lambda: [f.delete(save=False) for f in stored])
     for related in ("delegations", "sessions", "sites", "outcomes", "attachments", "sources"):
         getattr(activity, related).all().delete()
     activity.delete()
