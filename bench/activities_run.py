@@ -428,14 +428,26 @@ def bench_database(name: str, url: str, opts: argparse.Namespace, wrk_bin: str) 
         log(f"{name}: not ready yet: {', '.join(missing)}; checking again in 3 minutes")
         time.sleep(180)
 
-    log(f"{name}: in-process measurements (SQL capture, data floors, plans), pinned to core {SERVER_CORE}")
-    quiet_inproc = wait_quiet(opts.wait_quiet * 60, what=f"{name} in-process measurements")
     measured_file = common.BENCH_VAR / f"activities-inprocess-{name}.json"
-    out = run_py(
-        [__file__, "_measure", "--creds", str(creds_file), "--repeat", str(opts.repeat)], env, pin=SERVER_CORE
-    )
-    measured_file.write_text(out)
-    inproc = json.loads(out)
+    http_file = common.BENCH_VAR / f"activities-http-{name}.json"
+    if opts.resume and measured_file.exists():
+        log(f"{name}: resuming: in-process measurements from {measured_file}")
+        inproc = json.loads(measured_file.read_text())
+    else:
+        log(
+            f"{name}: in-process measurements (SQL capture, data floors, plans), pinned to core {SERVER_CORE}"
+        )
+        quiet = wait_quiet(opts.wait_quiet * 60, what=f"{name} in-process measurements")
+        out = run_py(
+            [__file__, "_measure", "--creds", str(creds_file), "--repeat", str(opts.repeat)],
+            env,
+            pin=SERVER_CORE,
+        )
+        inproc = json.loads(out)
+        inproc["quiet"] = quiet
+        measured_file.write_text(json.dumps(inproc))
+        http_file.unlink(missing_ok=True)
+    quiet_inproc = inproc.get("quiet", "")
 
     log(f"{name}: starting the server, the hand-written SQL server and the floor app (core {SERVER_CORE})")
     server = run.start(
@@ -459,6 +471,8 @@ def bench_database(name: str, url: str, opts: argparse.Namespace, wrk_bin: str) 
     )
     floor = None
     rows: dict[str, dict[str, Any]] = {"user": {}, "admin": {}}
+    if opts.resume and http_file.exists():
+        rows = json.loads(http_file.read_text())
     try:
         run.wait_ready(SERVER_PORT, server)
         run.wait_ready(SQL_PORT, sql_server)
@@ -494,6 +508,9 @@ def bench_database(name: str, url: str, opts: argparse.Namespace, wrk_bin: str) 
                 if not available(inproc[who].get(ep.key, {})):
                     rows[who][ep.key] = {"skipped": f"answered {inproc[who].get(ep.key, {}).get('status')}"}
                     continue
+                done = rows[who].get(ep.key, {})
+                if "server_c1" in done and done.get("quiet") == "quiet" and not done.get("disturbed_by"):
+                    continue  # measured cleanly by the run being resumed
                 hdrs = headers_for(ep, creds[who])
                 targets = [("server", SERVER_PORT)]
                 if ep.kind == "list-api":
@@ -528,6 +545,7 @@ def bench_database(name: str, url: str, opts: argparse.Namespace, wrk_bin: str) 
                         break
                     log(f"{name}: {ep.name}: disturbed by {disturbed[0]}; measuring again")
                 rows[who][ep.key] = row
+                http_file.write_text(json.dumps(rows))
                 s1 = row["server_c1"]
                 extra = f", hand-written p50 {row['sql_c1']['p50_ms']:.1f} ms" if "sql_c1" in row else ""
                 log(
@@ -792,6 +810,11 @@ def main() -> None:
     parser.add_argument(
         "--only", help="measure only these endpoints (keys, comma-separated: api, page-list…)"
     )
+    parser.add_argument(
+        "--resume",
+        action="store_true",
+        help="keep what an interrupted run measured cleanly; measure the rest",
+    )
     parser.add_argument("--creds")
     opts = parser.parse_args()
     if opts.mode != "run":
@@ -811,7 +834,11 @@ def main() -> None:
     import run
 
     # Stopped with SIGTERM (or Ctrl-C in the background): stop the servers on the way out.
-    signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))
+    def stopped(signum: int, _frame: Any) -> None:
+        log(f"stopped by signal {signum}; stopping the servers (resume with --resume)")
+        sys.exit(128 + signum)
+
+    signal.signal(signal.SIGTERM, stopped)
     signal.signal(signal.SIGINT, signal.default_int_handler)
     if opts.only:
         os.environ["BENCH_ACTIVITIES_ONLY"] = opts.only  # inherited by the subprocesses
