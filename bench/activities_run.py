@@ -746,12 +746,19 @@ def report(
     return "\n".join(lines), constant_ok
 
 
-def plans_section(results: list[dict[str, Any]]) -> list[str]:
+def _clip(text: str, lines: int) -> str:
+    rows = text.splitlines()
+    return "\n".join(rows[:lines] + ([f"… ({len(rows) - lines} more lines)"] if len(rows) > lines else []))
+
+
+def plans_section(results: list[dict[str, Any]], *, most: int = 8) -> list[str]:
     out = [
         "## Slowest statements and their plans",
         "",
-        "The two heaviest statements of each endpoint (median of the replays; benchmark user), with "
-        "`EXPLAIN (ANALYZE, BUFFERS)` on PostgreSQL and `EXPLAIN QUERY PLAN` on SQLite.",
+        "Per database: the heaviest statements (median of the in-process replays, benchmark user), then the "
+        f"plans of the heaviest statement of the {most} slowest endpoints — `EXPLAIN (ANALYZE, BUFFERS)` on "
+        "PostgreSQL, `EXPLAIN QUERY PLAN` on SQLite (statements and plans clipped; the full ones are in "
+        "`$LIAISON_VAR_DIR/activities-inprocess-<db>.json`).",
         "",
     ]
     for r in results:
@@ -759,35 +766,38 @@ def plans_section(results: list[dict[str, Any]]) -> list[str]:
         ranked = []
         for ep in endpoints(r["stamp"]):
             ip = r["inprocess"]["user"].get(ep.key, {})
-            for s in ip.get("statements", []):
-                ranked.append((s["median_ms"], ep.key, s["sql"]))
+            for st in ip.get("statements", []):
+                ranked.append((st["median_ms"], ep.key, st["sql"]))
         ranked.sort(reverse=True)
-        out += ["Top statements overall:", ""]
-        for ms, key, sql in ranked[:8]:
-            out.append(f"- {f(ms)} ms — `{key}` — `{sql[:160]}…`")
+        for ms, key, sql in ranked[:12]:
+            out.append(f"- {f(ms)} ms — `{key}` — `{sql[:150]}…`")
         out.append("")
-        for ep in endpoints(r["stamp"]):
-            ip = r["inprocess"]["user"].get(ep.key, {})
-            if not ip.get("plans"):
-                continue
+        slow = sorted(
+            (
+                (ip["plans"][0]["median_ms"], ep.key, ip)
+                for ep in endpoints(r["stamp"])
+                if (ip := r["inprocess"]["user"].get(ep.key, {})).get("plans")
+            ),
+            key=lambda t: -t[0],
+        )[:most]
+        for _, key, ip in slow:
+            plan = ip["plans"][0]
+            sql = plan["sql"] if len(plan["sql"]) <= 2500 else plan["sql"][:2500] + " …"
             out += [
-                f"#### `{ep.key}` ({ip['queries']} queries, "
-                f"data floor p50 {f(ip['data_floor']['p50_ms'])} ms)",
+                f"#### `{key}`: {f(plan['median_ms'])} ms of the endpoint's "
+                f"{f(ip['data_floor']['p50_ms'])} ms of SQL ({ip['queries']} queries)",
+                "",
+                f"Parameters: {plan['params']}",
+                "",
+                "```sql",
+                sql,
+                "```",
+                "",
+                "```",
+                _clip(plan["plan"], 70),
+                "```",
                 "",
             ]
-            for p in ip["plans"]:
-                out += [
-                    f"Median {f(p['median_ms'])} ms; parameters {p['params']}:",
-                    "",
-                    "```sql",
-                    p["sql"],
-                    "```",
-                    "",
-                    "```",
-                    p["plan"],
-                    "```",
-                    "",
-                ]
     return out
 
 
@@ -814,6 +824,9 @@ def main() -> None:
         "--resume",
         action="store_true",
         help="keep what an interrupted run measured cleanly; measure the rest",
+    )
+    parser.add_argument(
+        "--report-only", action="store_true", help="write the report again from the last run's figures"
     )
     parser.add_argument("--creds")
     opts = parser.parse_args()
@@ -849,14 +862,26 @@ def main() -> None:
     started = time.perf_counter()
     urls = common.database_urls()
     results = []
-    for name in opts.databases.split(","):
-        results.append(bench_database(name, urls[name], opts, wrk_bin))
-        (common.BENCH_VAR / f"activities-result-{name}.json").write_text(
-            json.dumps(results[-1], indent=1, default=str)
-        )
-    log("query counts on the small register")
-    small = small_counts(opts)
-    text, constant_ok = report(results, small, opts, time.perf_counter() - started)
+    small_file = common.BENCH_VAR / "activities-counts-small.json"
+    if opts.report_only:  # from the figures of the last run
+        for name in opts.databases.split(","):
+            results.append(json.loads((common.BENCH_VAR / f"activities-result-{name}.json").read_text()))
+        small = json.loads(small_file.read_text())
+        opts.load_start = results[0].get("load_start", "?")
+        took = sum(r.get("seconds", 0) for r in results)
+    else:
+        for name in opts.databases.split(","):
+            t = time.perf_counter()
+            results.append(bench_database(name, urls[name], opts, wrk_bin))
+            results[-1] |= {"seconds": time.perf_counter() - t, "load_start": opts.load_start}
+            (common.BENCH_VAR / f"activities-result-{name}.json").write_text(
+                json.dumps(results[-1], indent=1, default=str)
+            )
+        log("query counts on the small register")
+        small = small_counts(opts)
+        small_file.write_text(json.dumps(small))
+        took = time.perf_counter() - started
+    text, constant_ok = report(results, small, opts, took)
     (RESULTS / "activities.md").write_text(text)
     print(text)
     if not constant_ok:

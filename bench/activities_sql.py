@@ -35,6 +35,7 @@ COUNT_CAP = 10_000  # liaison.core.htmx.COUNT_CAP
 MAX_LIMIT = 200  # liaison.core.api_support.MAX_LIMIT
 CLASSIFICATION = {0: "public", 1: "internal", 2: "restricted"}
 INTERNAL, RESTRICTED = 1, 2
+EDITOR = 20  # liaison.core.access.Role.EDITOR
 KINDS = {
     "outgoing_visit",
     "incoming_visit",
@@ -56,15 +57,16 @@ GROUP_SQL = {
 
 
 class Principal:
-    __slots__ = ("clearance", "language", "paths", "superuser", "user_id")
+    __slots__ = ("clearance", "language", "paths", "scopes", "superuser", "user_id")
 
     def __init__(
-        self, user_id: int, superuser: bool, clearance: int, paths: list[str], language: str
+        self, user_id: int, superuser: bool, clearance: int, scopes: list[tuple[str, int]], language: str
     ) -> None:
         self.user_id = user_id
         self.superuser = superuser
         self.clearance = clearance
-        self.paths = paths
+        self.scopes = scopes  # (path, role) of each membership
+        self.paths = [path for path, _ in scopes]
         self.language = language
 
 
@@ -88,11 +90,12 @@ def authenticate(cursor: Any, header: str) -> Principal | None:
     if not row[3]:
         return None
     cursor.execute(
-        "SELECT o.path FROM accounts_membership m JOIN directory_organisation o ON o.id = m.organisation_id "
+        "SELECT o.path, m.role FROM accounts_membership m "
+        "JOIN directory_organisation o ON o.id = m.organisation_id "
         "WHERE m.user_id = %s",
         [row[2]],
     )
-    return Principal(row[2], bool(row[4]), row[5], [r[0] for r in cursor.fetchall()], row[6] or "")
+    return Principal(row[2], bool(row[4]), row[5], [(r[0], r[1]) for r in cursor.fetchall()], row[6] or "")
 
 
 def _aware(value: Any) -> dt.datetime:
@@ -189,16 +192,21 @@ def page_json(cursor: Any, connection: Any, p: Principal, params: Any, language:
     if f.q.strip():
         from liaison.core import name_index, search
 
+        # Only people and organisations the user may read are looked for.
         q = f.q.strip()
-        people = [m.key for m in name_index.lookup(kind="person", query=q, limit=200)]
-        orgs = [m.key for m in name_index.lookup(kind="organisation", query=q, limit=200)]
+        people = _visible_ids(
+            cursor, p, "person", [m.key for m in name_index.lookup(kind="person", query=q, limit=200)]
+        )
+        orgs = _visible_ids(
+            cursor,
+            p,
+            "organisation",
+            [m.key for m in name_index.lookup(kind="organisation", query=q, limit=200)],
+        )
         texts = search.matching_ids(kind="activity", query=q)
         found = [f"a.id IN ({_in(texts)})"] if texts else []
         if people:
-            found.append(
-                "a.id IN (SELECT activity_id FROM activities_participation "
-                f"WHERE person_id IN ({_in(people)}))"
-            )
+            found.append(_taking_part_sql(cursor, p, people, where_params))
         if orgs:
             found += [
                 f"a.lead_organisation_id IN ({_in(orgs)})",
@@ -221,8 +229,11 @@ def page_json(cursor: Any, connection: Any, p: Principal, params: Any, language:
     if f.level == "high":
         where.append("a.high_level = TRUE")
     if f.organisation is not None:
-        cursor.execute("SELECT path FROM directory_organisation WHERE id = %s", [f.organisation])
-        row = cursor.fetchone()
+        # An organisation the user may not read filters like a missing one.
+        row = None
+        if _visible_ids(cursor, p, "organisation", [f.organisation]):
+            cursor.execute("SELECT path FROM directory_organisation WHERE id = %s", [f.organisation])
+            row = cursor.fetchone()
         if row is None:
             where.append("1 = 0")
         else:
@@ -247,8 +258,8 @@ def page_json(cursor: Any, connection: Any, p: Principal, params: Any, language:
         where.append("a.starts_at < %s")
         where_params.append(adapt(day_start(f.date_to + dt.timedelta(days=1))))
     if f.person is not None:
-        where.append("a.id IN (SELECT activity_id FROM activities_participation WHERE person_id = %s)")
-        where_params.append(f.person)
+        person = _visible_ids(cursor, p, "person", [f.person])
+        where.append(_taking_part_sql(cursor, p, person, where_params) if person else "1 = 0")
     if f.group in GROUP_SQL:
         where.append(GROUP_SQL[f.group])
     elif f.group == "incoming_leaders":
@@ -345,50 +356,120 @@ def page_json(cursor: Any, connection: Any, p: Principal, params: Any, language:
     return json.dumps(body, ensure_ascii=False).encode()
 
 
+def _readable_sql(p: Principal, what: str, params: list[Any]) -> str:
+    """The READ condition on an organisation or a person aliased `r`, its owner joined as `rw`."""
+    if what == "organisation":
+        table, record, org = (
+            "directory_organisation_shared_with",
+            "from_organisation_id",
+            "to_organisation_id",
+        )
+    else:
+        table, record, org = "directory_person_shared_with", "person_id", "organisation_id"
+    return visible_sql(
+        p,
+        alias="r",
+        owner="rw",
+        shared_table=table,
+        shared_record=record,
+        shared_org=org,
+        embargo=None,
+        now=None,
+        params=params,
+    )
+
+
+def _visible_ids(cursor: Any, p: Principal, what: str, ids: list[int]) -> list[int]:
+    """Those of `ids` the user may read (one query)."""
+    if not ids:
+        return []
+    if p.superuser:
+        return list(ids)
+    params: list[Any] = []
+    condition = _readable_sql(p, what, params)
+    cursor.execute(
+        f"SELECT r.id FROM directory_{what} r JOIN directory_organisation rw ON rw.id = r.owner_id "
+        f"WHERE r.id IN ({_in(ids)}) AND {condition}",
+        params,
+    )
+    return [row[0] for row in cursor.fetchall()]
+
+
+def _taking_part_sql(cursor: Any, p: Principal, people: list[int], params: list[Any]) -> str:
+    """Activities where the user may see one of `people` take part (`selectors._taking_part_q`):
+    leader, chair, speaker, or a member of a delegation whose composition the user may see
+    (approved, the sending side or its focal points, or those who may change the activity)."""
+    ids = _in(people)
+    others = (
+        f"a.id IN (SELECT activity_id FROM activities_participation WHERE person_id IN ({ids}) "
+        "AND capacity <> 'member')"
+    )
+    if p.superuser:
+        members = f"SELECT activity_id FROM activities_delegationmember WHERE person_id IN ({ids})"
+        return f"({others} OR a.id IN ({members}))"
+    cursor.execute(
+        "SELECT o.path FROM activities_focalpoint f "
+        "JOIN directory_organisation o ON o.id = f.organisation_id WHERE f.user_id = %s",
+        [p.user_id],
+    )
+    sending = p.paths + [row[0] for row in cursor.fetchall()]
+    member_params: list[Any] = []
+    composition = "d.composition_status = 'approved'"
+    if sending:
+        composition += " OR " + _paths_sql("dorg.path", sending, member_params)
+    editors = [path for path, role in p.scopes if role >= EDITOR]
+    may_change = "1 = 0"
+    if editors:
+        readable = visible_sql(
+            p,
+            alias="ma",
+            owner="mow",
+            shared_table="activities_activity_shared_with",
+            shared_record="activity_id",
+            shared_org="organisation_id",
+            embargo="embargo_until",
+            now=_now(),
+            params=member_params,
+        )
+        may_change = f"({readable} AND {_paths_sql('mow.path', editors, member_params)})"
+    params += member_params
+    return (
+        f"({others} OR a.id IN (SELECT m.activity_id FROM activities_delegationmember m "
+        "JOIN activities_delegation d ON d.id = m.delegation_id "
+        "JOIN directory_organisation dorg ON dorg.id = d.organisation_id "
+        "JOIN activities_activity ma ON ma.id = m.activity_id "
+        "JOIN directory_organisation mow ON mow.id = ma.owner_id "
+        f"WHERE m.person_id IN ({ids}) AND ({composition} OR {may_change})))"
+    )
+
+
+def _now() -> Any:
+    from django.db import connection
+    from django.utils import timezone
+
+    return connection.ops.adapt_datetimefield_value(timezone.now())
+
+
 def _names(cursor: Any, p: Principal, what: str, ids: set[int], language: str) -> dict[int, str]:
     """Ids among `ids` the user may read → the name to show (display_name's order), one query."""
     if not ids:
         return {}
-    from django.db import connection
-    from django.utils import timezone
-
     params: list[Any] = []
-    if what == "organisation":
-        visible = visible_sql(
-            p,
-            alias="r",
-            owner="rw",
-            shared_table="directory_organisation_shared_with",
-            shared_record="from_organisation_id",
-            shared_org="to_organisation_id",
-            embargo=None,
-            now=connection.ops.adapt_datetimefield_value(timezone.now()),
-            params=params,
+    visible = _readable_sql(p, what, params)
+    name_table, name_fk = (
+        ("directory_organisationname", "organisation_id")
+        if what == "organisation"
+        else (
+            "directory_personname",
+            "person_id",
         )
-        sql = (
-            "SELECT r.id, n.id, n.value, n.language, n.kind FROM directory_organisation r "
-            "JOIN directory_organisation rw ON rw.id = r.owner_id "
-            "LEFT JOIN directory_organisationname n ON n.organisation_id = r.id "
-            f"WHERE r.id IN ({_in(sorted(ids))}) AND {visible}"
-        )
-    else:
-        visible = visible_sql(
-            p,
-            alias="r",
-            owner="rw",
-            shared_table="directory_person_shared_with",
-            shared_record="person_id",
-            shared_org="organisation_id",
-            embargo=None,
-            now=None,
-            params=params,
-        )
-        sql = (
-            "SELECT r.id, n.id, n.value, n.language, n.kind FROM directory_person r "
-            "JOIN directory_organisation rw ON rw.id = r.owner_id "
-            "LEFT JOIN directory_personname n ON n.person_id = r.id "
-            f"WHERE r.id IN ({_in(sorted(ids))}) AND {visible}"
-        )
+    )
+    sql = (
+        f"SELECT r.id, n.id, n.value, n.language, n.kind FROM directory_{what} r "
+        "JOIN directory_organisation rw ON rw.id = r.owner_id "
+        f"LEFT JOIN {name_table} n ON n.{name_fk} = r.id "
+        f"WHERE r.id IN ({_in(sorted(ids))}) AND {visible}"
+    )
     cursor.execute(sql, params)
     best: dict[int, tuple[tuple, str]] = {}
     for rid, nid, value, lang, kind in cursor.fetchall():
