@@ -18,6 +18,8 @@ At scale 1, over the 10,000 organisations and 100,000 people of the directory:
   to 63 connected sites (one per province valid on the day; two rooms in some provinces after the
   2025 merger left 34).
 - **Outcomes** of signings and some visits, with their parties.
+- About 1,000 **long-running programmes** (every 35th activity of kind "other", stretched to two
+  to ten months): the rows the overlap queries look up apart.
 - **Participation** rows derived from the above exactly as ``activities.participation.rows_for``
   derives them (leader, members, site chairs: the whole time; session roles: the session's time,
   unless the person already takes the whole time), computed in SQL.
@@ -1155,8 +1157,10 @@ class Generator:
 def write_participation() -> int:
     """Participation rows as `participation.rows_for` derives them, for every activity at once."""
     from django.db import connection
+    from django.db.models import F
 
     from liaison.activities.models import (
+        LONG_RUNNING,
         Activity,
         ConferenceSession,
         ConnectedSite,
@@ -1191,7 +1195,36 @@ def write_participation() -> int:
     with connection.cursor() as cursor:
         for sql in statements:
             cursor.execute(sql)
+    Participation.objects.annotate(length=F("ends_at") - F("starts_at")).filter(
+        length__gt=LONG_RUNNING
+    ).update(long_running=True)
     return Participation.objects.count()
+
+
+def write_long_running() -> int:
+    """Stretch every 35th activity of kind "other" into a programme of two to ten months (about
+    1,000 at scale 1, 0.2 %): the long-running rows the overlap queries look up apart
+    (`models.overlapping_ids`). Their whole-time participation rows follow."""
+    from django.db.models import OuterRef, Subquery
+
+    from liaison.activities.models import Activity, Participation, is_long_running
+
+    picked = list(
+        Activity._base_manager.filter(external_key__startswith="bench:activity:", kind="other")
+        .only("id", "starts_at", "ends_at")
+        .order_by("id")
+    )[::35]
+    for a in picked:
+        a.ends_at = a.starts_at + dt.timedelta(days=60 + a.pk % 240)
+        a.long_running = is_long_running(a.starts_at, a.ends_at)
+    Activity._base_manager.bulk_update(picked, ["ends_at", "long_running"], batch_size=500)
+    ids = [a.pk for a in picked]
+    for i in range(0, len(ids), 500):
+        Participation.objects.filter(activity_id__in=ids[i : i + 500]).exclude(capacity="session").update(
+            ends_at=Subquery(Activity._base_manager.filter(pk=OuterRef("activity_id")).values("ends_at")[:1]),
+            long_running=True,
+        )
+    return len(picked)
 
 
 # --- phase 6: users and feeds ----------------------------------------------------------------------
@@ -1373,6 +1406,10 @@ def main() -> None:
             Participation.objects.all().delete()
             timed("participation (derived, SQL)", write_participation)
         wrote.append("participation")
+    if not Activity._base_manager.filter(long_running=True).exists():
+        with transaction.atomic():
+            timed("long-running programmes", write_long_running)
+        wrote.append("long-running")
     with transaction.atomic():
         users = timed("users, memberships, feeds", ensure_users, gen)
         reset_sequences()

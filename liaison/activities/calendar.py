@@ -20,7 +20,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from liaison.activities import selectors
-from liaison.activities.models import Activity
+from liaison.activities.models import Activity, overlap_q
 from liaison.activities.selectors import ActivityFilters, day_start, site_zone
 from liaison.core.access import under_embargo
 
@@ -238,7 +238,7 @@ def activities_in(user: Any, filters: ActivityFilters, window: Window) -> QueryS
     """The activities the user may read that pass the filters and overlap the window."""
     return (
         selectors.filtered(user, window_filters(filters))
-        .filter(starts_at__lt=window.ends_at, ends_at__gt=window.starts_at)
+        .filter(overlap_q(Activity, window.starts_at, window.ends_at))
         .select_related("city", "country")
         .order_by("starts_at", "id")
     )

@@ -106,10 +106,39 @@ def pillar_q(pillar: str, prefix: str = "") -> Q:
     return Q(**{f"{prefix}pillars__contains": f",{pillar},"})
 
 
+# What lasts longer than this is "long-running": the overlap queries look for it apart, so that
+# every other row is found in a range of `starts_at` bounded on both sides (see `overlapping`).
+LONG_RUNNING = dt.timedelta(days=31)
+
+
+def is_long_running(starts_at: dt.datetime | None, ends_at: dt.datetime | None) -> bool:
+    return starts_at is not None and ends_at is not None and ends_at - starts_at > LONG_RUNNING
+
+
+def overlapping_ids(model: type[models.Model], start: dt.datetime, end: dt.datetime) -> models.QuerySet[Any]:
+    """The ids of `model`'s rows (with `starts_at`, `ends_at`, `long_running`) that take place at
+    some moment between `start` and `end`.
+
+    "Starts before the end and ends after the start" alone bounds `starts_at` on one side only:
+    the database would read every row that started before `end`, years of them. A row that is
+    not long-running starts at most `LONG_RUNNING` before `start`, so its range is bounded on
+    both sides; the few long-running rows come from their own (partial) index.
+    """
+    rows = model._base_manager.filter(starts_at__lt=end, ends_at__gt=start)
+    short = rows.filter(starts_at__gte=start - LONG_RUNNING).values("pk")
+    long = rows.filter(long_running=True).values("pk")
+    return short.union(long, all=True)
+
+
+def overlap_q(model: type[models.Model], start: dt.datetime, end: dt.datetime) -> Q:
+    """Filter `model`'s rows to those taking place at some moment between `start` and `end`."""
+    return Q(pk__in=overlapping_ids(model, start, end))
+
+
 class ActivityQuerySet(AuditedQuerySet):
     def overlapping(self, start: dt.datetime, end: dt.datetime) -> ActivityQuerySet:
         """Activities that take place at some moment between `start` and `end`."""
-        return self.filter(starts_at__lt=end, ends_at__gt=start)
+        return self.filter(overlap_q(Activity, start, end))
 
     def active(self) -> ActivityQuerySet:
         return self.exclude(status__in=INACTIVE_STATUSES)
@@ -160,6 +189,8 @@ class Activity(OwnedRecord):
     summary_ar = models.TextField(_("summary (Arabic)"), blank=True)
     starts_at = models.DateTimeField(_("starts"))
     ends_at = models.DateTimeField(_("ends"))
+    # Derived from the dates on every save (`is_long_running`); the overlap queries rely on it.
+    long_running = models.BooleanField(default=False, editable=False, db_default=False)
     time_zone = models.CharField(
         _("time zone"),
         max_length=64,
@@ -199,7 +230,7 @@ class Activity(OwnedRecord):
 
     objects = ActivityQuerySet.as_manager()  # type: ignore[misc]
     embargo_field: ClassVar[str | None] = "embargo_until"
-    audit_exclude = AuditedModel.audit_exclude | {"high_level"}
+    audit_exclude = AuditedModel.audit_exclude | {"high_level", "long_running"}
 
     class Meta:
         verbose_name = _("activity")
@@ -207,6 +238,10 @@ class Activity(OwnedRecord):
         ordering = ["starts_at", "id"]
         indexes = [
             models.Index(fields=["starts_at", "id"], name="activity_start"),
+            models.Index(fields=["starts_at", "ends_at"], name="activity_span"),
+            models.Index(
+                fields=["ends_at", "starts_at"], condition=Q(long_running=True), name="activity_long_running"
+            ),
             models.Index(fields=["kind", "starts_at"], name="activity_kind_start"),
             models.Index(fields=["high_level", "kind", "starts_at"], name="activity_level_start"),
             models.Index(fields=["status", "starts_at"], name="activity_status_start"),
@@ -228,6 +263,10 @@ class Activity(OwnedRecord):
 
     def __str__(self) -> str:
         return self.title_en or self.title_vi or self.title_ar or f"Activity {self.pk}"
+
+    def save(self, *args: Any, **kwargs: Any) -> None:
+        self.long_running = is_long_running(self.starts_at, self.ends_at)
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse
@@ -675,6 +714,7 @@ class Participation(models.Model):
     person = models.ForeignKey(Person, on_delete=models.CASCADE, related_name="+")
     starts_at = models.DateTimeField()
     ends_at = models.DateTimeField()
+    long_running = models.BooleanField(default=False, db_default=False)  # `is_long_running`
     capacity = models.CharField(max_length=40)
     active = models.BooleanField(default=True)
 
@@ -682,7 +722,12 @@ class Participation(models.Model):
         indexes = [
             models.Index(fields=["person", "starts_at"], name="participation_person"),
             models.Index(fields=["activity"], name="participation_activity"),
-            models.Index(fields=["starts_at"], name="participation_start"),
+            models.Index(fields=["starts_at", "ends_at"], name="participation_span"),
+            models.Index(
+                fields=["ends_at", "starts_at"],
+                condition=Q(long_running=True),
+                name="participation_long_running",
+            ),
         ]
 
     def __str__(self) -> str:

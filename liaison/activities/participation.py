@@ -9,8 +9,6 @@ from __future__ import annotations
 
 import datetime as dt
 
-from django.db.models import Q
-
 from liaison.activities.models import (
     INACTIVE_STATUSES,
     Activity,
@@ -18,6 +16,7 @@ from liaison.activities.models import (
     DelegationMember,
     Participation,
     SessionParticipant,
+    is_long_running,
 )
 
 LEADER, MEMBER, SESSION, SITE = "leader", "member", "session", "site"
@@ -38,6 +37,7 @@ def rows_for(activity: Activity) -> list[Participation]:
                 person_id=person_id,
                 starts_at=span[0],
                 ends_at=span[1],
+                long_running=is_long_running(*span),
                 capacity=capacity,
                 active=active,
             ),
@@ -66,7 +66,3 @@ def rows_for(activity: Activity) -> list[Participation]:
 def refresh(activity: Activity) -> None:
     Participation.objects.filter(activity_id=activity.pk).delete()
     Participation.objects.bulk_create(rows_for(activity))
-
-
-def overlapping_q(start: dt.datetime, end: dt.datetime) -> Q:
-    return Q(starts_at__lt=end, ends_at__gt=start)

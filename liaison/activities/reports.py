@@ -48,6 +48,7 @@ from liaison.activities.models import (
     ActivityStatus,
     DelegationMember,
     Participation,
+    overlap_q,
     pillar_q,
 )
 from liaison.activities.permissions import approved_or_sending_side_q
@@ -367,9 +368,20 @@ def _clashes(
 ) -> tuple[list[_Clash], bool]:
     """Pairs of activities sharing a person at overlapping times between `start` and `end`."""
     base = participations_for(user)
-    in_range = Q(starts_at__lt=end, ends_at__gt=start)
+    if activity is None:
+        in_range = overlap_q(Participation, start, end)
+    else:
+        # The activity's own people, by id: each is then one range of the (person, start) index.
+        people = list(
+            Participation.objects.filter(activity_id=activity.pk, active=True)
+            .values_list("person_id", flat=True)
+            .distinct()
+        )
+        if not people:
+            return [], False
+        in_range = Q(person_id__in=people, starts_at__lt=end, ends_at__gt=start)
     partner = (
-        base.filter(in_range)
+        base.filter(starts_at__lt=end, ends_at__gt=start)
         .filter(
             person_id=OuterRef("person_id"),
             starts_at__lt=OuterRef("ends_at"),
@@ -378,9 +390,6 @@ def _clashes(
         .exclude(activity_id=OuterRef("activity_id"))
     )
     rows = base.filter(in_range).filter(Exists(partner))
-    if activity is not None:
-        own_people = Participation.objects.filter(activity_id=activity.pk, active=True).values("person_id")
-        rows = rows.filter(Q(activity_id=activity.pk) | Q(person_id__in=own_people))
     found = list(
         rows.order_by("person_id", "starts_at", "activity_id").values_list(
             "person_id", "activity_id", "starts_at", "ends_at"
@@ -578,7 +587,7 @@ def warnings_in_range(user: Any, date_from: dt.date, date_to: dt.date) -> Warnin
 
     candidates = list(
         _incoming_high_level(user)
-        .filter(starts_at__lt=end, ends_at__gt=start)
+        .filter(overlap_q(Activity, start, end))
         .select_related("city")
         .order_by("starts_at", "id")[: ROW_CAP + 1]
     )
@@ -618,7 +627,7 @@ def warnings_for_activity(user: Any, activity: Activity) -> list[Warning]:
         candidates = list(
             _incoming_high_level(user)
             .filter(city_id=activity.city_id)
-            .filter(starts_at__lt=day_start(last + dt.timedelta(days=1)), ends_at__gt=day_start(first))
+            .filter(overlap_q(Activity, day_start(first), day_start(last + dt.timedelta(days=1))))
             .select_related("city")
             .order_by("starts_at", "id")[:ROW_CAP]
         )

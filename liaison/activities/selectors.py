@@ -270,7 +270,7 @@ def activity_detail(user: Any, activity: Activity) -> ActivityDetail:
             Prefetch("organisation__names", queryset=_organisation_names()),
             Prefetch(
                 "members",
-                queryset=DelegationMember.objects.filter(person__in=people.values("pk"))
+                queryset=DelegationMember.objects.filter(visible_q(user, Person, prefix="person__"))
                 .select_related("person")
                 .prefetch_related(Prefetch("person__names", queryset=_person_names()))
                 .order_by("protocol_order", "id"),
@@ -282,7 +282,7 @@ def activity_detail(user: Any, activity: Activity) -> ActivityDetail:
         activity.sessions.prefetch_related(
             Prefetch(
                 "participants",
-                queryset=SessionParticipant.objects.filter(person__in=people.values("pk"))
+                queryset=SessionParticipant.objects.filter(visible_q(user, Person, prefix="person__"))
                 .select_related("person")
                 .prefetch_related(Prefetch("person__names", queryset=_person_names()))
                 .order_by("role", "order", "id"),

@@ -115,8 +115,11 @@ def feed(request: HttpRequest, token: str) -> HttpResponseBase:
         raise Http404
     window = feeds.window_from(request.GET)
     host = _host(request)
-    activities = feeds.feed_activities(found, window)
-    etag = feeds.feed_etag(found, window, host=host, activities=activities)
+    sentinel = "987654321"
+    detail_url = request.build_absolute_uri(reverse("activities:activity-detail", args=[sentinel]))
+    detail_url = detail_url.replace(sentinel, "{pk}")
+    body = feeds.build_calendar(found, window, host=host, detail_url=detail_url)
+    etag = feeds.body_etag(body)
     feeds.touch(found)
     headers = {"ETag": etag, "Cache-Control": FEED_CACHE_CONTROL, "X-Robots-Tag": "noindex"}
     wanted = request.headers.get("If-None-Match")
@@ -127,10 +130,6 @@ def feed(request: HttpRequest, token: str) -> HttpResponseBase:
             for key, value in headers.items():
                 response[key] = value
             return response
-    sentinel = "987654321"
-    detail_url = request.build_absolute_uri(reverse("activities:activity-detail", args=[sentinel]))
-    detail_url = detail_url.replace(sentinel, "{pk}")
-    body = feeds.build_calendar(found, window, host=host, detail_url=detail_url, activities=activities)
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8", headers=headers)
     response["Content-Disposition"] = 'inline; filename="liaison.ics"'
     return response

@@ -10,7 +10,7 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from liaison.activities import calendar
+from liaison.activities import calendar, services
 from liaison.activities.models import ActivityKind, LeaderRank
 from liaison.activities.selectors import ActivityFilters
 from liaison.activities.testing import at, make_activity
@@ -115,6 +115,52 @@ def test_an_activity_of_several_days_appears_on_each_day_it_covers(world):
     assert [e.activity.pk for e in monday.spanning] == [visit.pk]
     assert not monday.timed
     assert _ids_on(week, dt.date(2024, 2, 10)) == []  # before the window
+
+
+def test_a_long_running_programme_shows_in_every_window_it_covers(world):
+    root, mofa, _, _ = world
+    # four months: far longer than models.LONG_RUNNING, so found apart from the short rows
+    programme = make_activity(
+        "Friendship year", lead=mofa, starts_at=at(2024, 1, 5, 9), ends_at=at(2024, 5, 5, 17)
+    )
+    short = make_activity("Talks", lead=mofa, starts_at=at(2024, 3, 1, 9))
+    assert programme.long_running and not short.long_running
+    for view, day in (
+        ("month", dt.date(2024, 3, 1)),
+        ("week", dt.date(2024, 4, 1)),
+        ("agenda", dt.date(2024, 5, 5)),
+    ):
+        found = calendar.calendar_for(root, ActivityFilters(), calendar.window_for(view, day))
+        assert programme.pk in {a.pk for a in found.activities}, view
+    after = calendar.calendar_for(root, ActivityFilters(), calendar.window_for("month", dt.date(2024, 6, 1)))
+    assert programme.pk not in {a.pk for a in after.activities}
+    # made short again, it is an ordinary row
+    services.update_activity(
+        by=root, activity=programme, version=programme.version, changes={"ends_at": at(2024, 1, 6, 17)}
+    )
+    programme.refresh_from_db()
+    assert not programme.long_running
+
+
+@pytest.mark.parametrize(
+    ("starts", "ends", "found"),
+    [
+        (at(2024, 3, 1, 0), at(2024, 3, 1, 1), True),  # inside
+        (at(2024, 2, 1, 0), at(2024, 3, 1, 1), True),  # starts 29 days before, ends inside
+        (at(2024, 1, 1, 0), at(2024, 3, 1, 1), True),  # long-running, ends inside
+        (at(2023, 1, 1, 0), at(2025, 1, 1, 0), True),  # long-running, covers the whole window
+        (at(2024, 2, 1, 0), at(2024, 3, 1, 0), False),  # ends as the window starts
+        (at(2024, 3, 8, 0), at(2024, 3, 9, 0), False),  # starts as the window ends
+        (at(2023, 1, 1, 0), at(2024, 2, 28, 0), False),  # long-running, over before
+    ],
+)
+def test_overlap_is_exact_at_its_edges_for_short_and_long_rows(world, starts, ends, found):
+    from liaison.activities.models import Activity, overlap_q
+
+    _root, mofa, _, _ = world
+    activity = make_activity(lead=mofa, starts_at=starts, ends_at=ends)
+    window = (at(2024, 3, 1, 0), at(2024, 3, 8, 0))
+    assert Activity.objects.filter(overlap_q(Activity, *window), pk=activity.pk).exists() is found
 
 
 def test_the_list_dates_do_not_narrow_the_window_but_other_filters_do(world):

@@ -425,6 +425,28 @@ def test_no_warning_when_one_is_cancelled_or_the_times_do_not_overlap(booked):
     assert reports.warnings_in_range(root, dt.date(2030, 4, 1), dt.date(2030, 4, 30)) == []
 
 
+def test_a_long_running_role_clashes_in_every_range_it_covers(booked):
+    root, viewer, mofa, minister, talks, _ = booked
+    # the minister also leads a programme of several months around the talks
+    programme = make_activity(
+        "Friendship year",
+        lead=mofa,
+        starts_at=at(2030, 1, 1, 9),
+        ends_at=at(2030, 6, 30, 17),
+        leader=minister,
+        leader_rank=LeaderRank.MINISTER,
+    )
+    assert programme.long_running
+    found = reports.warnings_in_range(viewer, dt.date(2030, 3, 10), dt.date(2030, 3, 10))
+    pairs = {tuple(sorted(w.activity_ids)) for w in found if w.kind == reports.WarningKind.DOUBLE_BOOKED}
+    assert tuple(sorted([programme.pk, talks.pk])) in pairs
+    assert programme.pk in {i for w in reports.warnings_for_activity(viewer, talks) for i in w.activity_ids}
+    own = {i for w in reports.warnings_for_activity(viewer, programme) for i in w.activity_ids}
+    assert talks.pk in own
+    # a range inside the programme with nothing else in it has nothing to say
+    assert reports.warnings_in_range(root, dt.date(2030, 5, 1), dt.date(2030, 5, 31)) == []
+
+
 def test_a_session_speaker_clashes_only_with_the_sessions_time(booked):
     root, viewer, mofa, minister, _talks, _ = booked
     conference = make_activity(
