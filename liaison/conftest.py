@@ -14,3 +14,11 @@ FAST_PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 def _fast_password_hashing():
     with override_settings(PASSWORD_HASHERS=FAST_PASSWORD_HASHERS):
         yield
+
+
+@pytest.fixture(autouse=True)
+def _empty_cache():
+    """Every test starts with an empty cache (cached reference lists, the matcher's cache)."""
+    from django.core.cache import cache
+
+    cache.clear()

@@ -31,6 +31,10 @@ AGENDA_DAYS = 14
 AGENDA_MAX_DAYS = 92
 # At most this many activities are loaded for one window; a dense window links to the list.
 CAP = 2000
+# A page's day lists this many activities and counts the others, linking to that day's agenda;
+# the window is then read as (id, start, end) only, so it may hold many more.
+PER_DAY = {MONTH: 4, WEEK: 12}
+SPAN_CAP = 20_000
 # Dates far outside this range are refused as garbage (and keep the arithmetic in bounds).
 FIRST_YEAR, LAST_YEAR = 1900, 2200
 # The hours a week's grid shows when no activity asks for earlier or later ones.
@@ -48,8 +52,12 @@ def local_day(moment: dt.datetime) -> dt.date:
 
 def last_day(activity: Activity) -> dt.date:
     """The last day (site zone) an activity covers: one ending at midnight ends the day before."""
-    end = activity.ends_at.astimezone(site_zone())
-    if end.time() == dt.time.min and activity.ends_at > activity.starts_at:
+    return _last_day(activity.starts_at, activity.ends_at)
+
+
+def _last_day(starts_at: dt.datetime, ends_at: dt.datetime) -> dt.date:
+    end = ends_at.astimezone(site_zone())
+    if end.time() == dt.time.min and ends_at > starts_at:
         return end.date() - dt.timedelta(days=1)
     return end.date()
 
@@ -174,6 +182,8 @@ class Day:
     entries: list[Entry] = field(default_factory=list)
     in_month: bool = True
     is_today: bool = False
+    more: int = 0  # activities on this day beyond those in `entries` (a view's PER_DAY limit)
+    more_url: str = ""  # the day's agenda, when there are more
 
     @property
     def timed(self) -> list[Entry]:
@@ -202,6 +212,8 @@ class Calendar:
     days: list[Day]
     capped: bool
     more_url: str
+    total: int = 0  # activities in the window (up to the cap), shown or not
+    cap: int = CAP
 
     @property
     def weeks(self) -> list[list[Day]]:
@@ -227,6 +239,10 @@ class Calendar:
     @property
     def has_spanning(self) -> bool:
         return any(d.spanning for d in self.days)
+
+    @property
+    def has_more(self) -> bool:
+        return any(d.more for d in self.days)
 
 
 def window_filters(filters: ActivityFilters) -> ActivityFilters:
@@ -278,25 +294,61 @@ def filter_params(filters: ActivityFilters) -> list[tuple[str, str]]:
     return pairs
 
 
-def calendar_for(user: Any, filters: ActivityFilters, window: Window, *, cap: int = CAP) -> Calendar:
-    """The window's days with the activities on each (one query; at most `cap` activities)."""
-    loaded = list(activities_in(user, filters, window)[: cap + 1])
-    capped = len(loaded) > cap
-    activities = loaded[:cap]
+def day_url(day: dt.date, filters: ActivityFilters) -> str:
+    """The agenda of one day, with the same filters: where a day's "more" leads."""
+    params = [("view", AGENDA), ("date", day.isoformat()), ("days", "1")]
+    return f"{reverse('activities:calendar')}?{urlencode(params + filter_params(window_filters(filters)))}"
+
+
+def calendar_for(
+    user: Any, filters: ActivityFilters, window: Window, *, cap: int | None = None, per_day: int | None = None
+) -> Calendar:
+    """The window's days with the activities on each (at most `cap` activities).
+
+    With `per_day`, a day lists its first `per_day` activities and counts the others (`Day.more`):
+    a month of a national register holds thousands, and a page shows what a person can read. Then
+    two queries: the window's (id, start, end) up to `cap` (SPAN_CAP), and the shown activities."""
+    if cap is None:
+        cap = CAP if per_day is None else SPAN_CAP
     now_day = today()
     days = {
         d: Day(d, in_month=window.view != MONTH or d.month == window.anchor.month, is_today=d == now_day)
         for d in window.days
     }
-    zone = site_zone()
-    for activity in activities:
-        first, last = local_day(activity.starts_at), last_day(activity)
-        local_start = activity.starts_at.astimezone(zone)
-        local_end = activity.ends_at.astimezone(zone)
+    qs = activities_in(user, filters, window)
+    if per_day is None:
+        loaded = list(qs[: cap + 1])
+        spans = [(a.pk, a.starts_at, a.ends_at) for a in loaded]
+    else:
+        spans = list(qs.values_list("pk", "starts_at", "ends_at")[: cap + 1])
+    capped = len(spans) > cap
+    spans = spans[:cap]
+    shown: dict[int, list[tuple[dt.date, bool, bool]]] = {}  # activity id: (day, starts, ends)
+    placed = dict.fromkeys(days, 0)
+    for pk, starts_at, ends_at in spans:
+        first, last = local_day(starts_at), _last_day(starts_at, ends_at)
         day = max(first, window.start)
         while day <= min(last, window.last):
-            days[day].entries.append(Entry(activity, day, day == first, day == last, local_start, local_end))
+            if per_day is None or placed[day] < per_day:
+                shown.setdefault(pk, []).append((day, day == first, day == last))
+                placed[day] += 1
+            else:
+                days[day].more += 1
             day += dt.timedelta(days=1)
+    if per_day is not None:
+        # Ids from the filtered query above: loading them again needs no access filter.
+        loaded = list(Activity.objects.filter(pk__in=shown).select_related("city", "country"))
+    by_pk = {a.pk: a for a in loaded}
+    activities = [by_pk[pk] for pk, _s, _e in spans if pk in shown]
+    zone = site_zone()
+    for activity in activities:
+        local_start = activity.starts_at.astimezone(zone)
+        local_end = activity.ends_at.astimezone(zone)
+        for day, starts_here, ends_here in shown[activity.pk]:
+            days[day].entries.append(Entry(activity, day, starts_here, ends_here, local_start, local_end))
+    for d in days.values():
+        if d.more:
+            d.more_url = day_url(d.day, filters)
     return Calendar(
         window=window,
         filters=filters,
@@ -304,4 +356,6 @@ def calendar_for(user: Any, filters: ActivityFilters, window: Window, *, cap: in
         days=list(days.values()),
         capped=capped,
         more_url=list_url(window_filters(filters), window),
+        total=len(spans),
+        cap=cap,
     )

@@ -381,7 +381,7 @@ def _clashes(
             return [], False
         in_range = Q(person_id__in=people, starts_at__lt=end, ends_at__gt=start)
     partner = (
-        base.filter(starts_at__lt=end, ends_at__gt=start)
+        base.filter(in_range)
         .filter(
             person_id=OuterRef("person_id"),
             starts_at__lt=OuterRef("ends_at"),

@@ -22,7 +22,7 @@ from liaison.activities.views_parts import section_context
 from liaison.core.access import can_change, can_delete, under_embargo, visible
 from liaison.core.htmx import paginate, query_without_page, render_page
 from liaison.core.models import Pillar
-from liaison.directory.models import Country, Organisation
+from liaison.directory.models import Organisation
 
 
 @login_required
@@ -39,7 +39,6 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         "kinds": ActivityKind.choices,
         "statuses": ActivityStatus.choices,
         "groups": [(key, label) for key, (label, _q) in selectors.GROUPS.items()],
-        "countries": Country.objects.order_by("name_en").values_list("code", "name_en"),
         "organisation": organisation,
         "query": query_without_page(request),
         "now": timezone.now(),

@@ -18,18 +18,16 @@ from liaison.activities.selectors import GROUPS, filters_from
 from liaison.core.htmx import render_page
 from liaison.core.models import Pillar, SecurityEventKind
 from liaison.core.security_log import log_security_event
-from liaison.directory.models import Country
 from liaison.directory.tabular import csv_chunks
 
 
 def _filter_choices() -> dict[str, Any]:
-    """What the filter forms offer (one query: the countries)."""
+    """What the filter forms offer (the countries come from `{% country_options %}`)."""
     return {
         "pillars": Pillar.choices,
         "kinds": ActivityKind.choices,
         "statuses": ActivityStatus.choices,
         "groups": [(key, label) for key, (label, _q) in GROUPS.items()],
-        "countries": Country.objects.order_by("name_en").values_list("code", "name_en"),
     }
 
 
@@ -38,7 +36,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
     """`?view=month|week|agenda&date=YYYY-MM-DD` (agenda: `&days=N`) and the list's filters."""
     window = calendar.window_from(request.GET)
     filters = filters_from(request.GET)
-    result = calendar.calendar_for(request.user, filters, window)
+    result = calendar.calendar_for(request.user, filters, window, per_day=calendar.PER_DAY.get(window.view))
     filter_query = urlencode(calendar.filter_params(calendar.window_filters(filters)))
     context = {
         "cal": result,
@@ -52,7 +50,7 @@ def calendar_view(request: HttpRequest) -> HttpResponse:
         ],
         "today": calendar.today(),
         "zone_name": settings.TIME_ZONE,
-        "cap": calendar.CAP,
+        "cap": result.cap,
         "language": get_language(),
         **_filter_choices(),
     }

@@ -6,12 +6,14 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.cache import cache
 from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
 
 from liaison.core import name_index, search
 from liaison.core.access import visible, visible_q
 from liaison.core.audit import history_for
 from liaison.core.models import AuditEvent
+from liaison.core.names.normalise import fold
 from liaison.directory.models import (
     Country,
     Locality,
@@ -231,6 +233,25 @@ def history(record: Any) -> QuerySet[AuditEvent]:
 
 def countries() -> QuerySet[Country]:
     return Country.objects.order_by("name_en")
+
+
+# Countries are reference data (`liaison manage load_reference`): a process keeps them this long.
+COUNTRY_CHOICES_SECONDS = 300
+
+
+def country_choices(language: str) -> list[tuple[str, str]]:
+    """(code, name in `language`) of every country, in the order of their names; what a filter's
+    country menu lists. Cached: a list page renders it on every request."""
+    key = f"country-choices:{language}"
+    found: list[tuple[str, str]] | None = cache.get(key)
+    if found is None:
+        rows = [
+            (c.code, c.name_in(language))
+            for c in Country.objects.only("code", "name_en", "name_vi", "name_ar")
+        ]
+        found = sorted(rows, key=lambda r: (fold(r[1]), r[0]))
+        cache.set(key, found, COUNTRY_CHOICES_SECONDS)
+    return found
 
 
 def localities(*, country: str = "VN", valid_on: dt.date | None = None) -> QuerySet[Locality]:

@@ -16,7 +16,7 @@ from liaison.core.access import can_change, can_delete, organisations_user_can_w
 from liaison.core.htmx import paginate, query_without_page, render_page
 from liaison.core.models import Pillar
 from liaison.directory import selectors
-from liaison.directory.models import Country, Organisation, OrganisationKind
+from liaison.directory.models import Organisation, OrganisationKind
 from liaison.directory.permissions import get_organisation_for_user, get_person_for_user
 
 
@@ -55,7 +55,6 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         "filters": filters,
         "pillars": Pillar.choices,
         "kinds": OrganisationKind.choices,
-        "countries": Country.objects.order_by("name_en").values_list("code", "name_en"),
         "query": query_without_page(request),
         "language": get_language(),
     }
@@ -127,7 +126,6 @@ def person_list(request: HttpRequest) -> HttpResponse:
         "page": page,
         "snippets": _snippets("person", filters.text, page),
         "filters": filters,
-        "countries": Country.objects.order_by("name_en").values_list("code", "name_en"),
         "query": query_without_page(request),
         "language": get_language(),
     }

@@ -142,6 +142,30 @@ def test_a_long_running_programme_shows_in_every_window_it_covers(world):
     assert not programme.long_running
 
 
+def test_a_crowded_day_shows_its_first_activities_and_counts_the_rest(client, world):
+    _root, mofa, _, viewer = world
+    # six on 5 Feb (one running on into the 6th), one on the 6th
+    crowd = [make_activity(f"Meeting {i}", lead=mofa, starts_at=at(2024, 2, 5, 8 + i)) for i in range(5)]
+    long = make_activity("Visit", lead=mofa, starts_at=at(2024, 2, 5, 14), ends_at=at(2024, 2, 6, 12))
+    next_day = make_activity("Talks", lead=mofa, starts_at=at(2024, 2, 6, 15))
+    window = calendar.window_for("month", dt.date(2024, 2, 1))
+    month = calendar.calendar_for(viewer, ActivityFilters(kinds=("meeting",)), window, per_day=4)
+    fifth = next(d for d in month.days if d.day == dt.date(2024, 2, 5))
+    sixth = next(d for d in month.days if d.day == dt.date(2024, 2, 6))
+    assert [e.activity.pk for e in fifth.entries] == [a.pk for a in crowd[:4]]  # in order of their start
+    assert fifth.more == 2 and "view=agenda&date=2024-02-05&days=1" in fifth.more_url
+    assert "kind=meeting" in fifth.more_url  # the day's agenda keeps the filters
+    assert [e.activity.pk for e in sixth.entries] == [long.pk, next_day.pk] and sixth.more == 0
+    assert month.total == 7 and len(month.activities) == 6
+    # the page says so, and the day's agenda lists them all
+    client = _signed_in(client, viewer)
+    page = client.get(URL, {"view": "month", "date": "2024-02-01"}).content.decode()
+    assert "2 more" in page and "7 activities" in page
+    assert "Meeting 4" not in page and "Visit" in page
+    agenda = client.get(fifth.more_url).content.decode()
+    assert all(f"Meeting {i}" in agenda for i in range(5)) and "Visit" in agenda
+
+
 @pytest.mark.parametrize(
     ("starts", "ends", "found"),
     [
@@ -303,6 +327,7 @@ def _grow(mofa, n, start):
 
 
 def _queries(client, url, params):
+    client.get(url, params)  # warm: cached reference lists (the countries' menu) are read once
     with CaptureQueriesContext(connection) as ctx:
         response = client.get(url, params)
     assert response.status_code == 200
@@ -314,8 +339,8 @@ def _queries(client, url, params):
 def test_the_number_of_queries_does_not_grow_with_the_activities(client, world, view, url):
     _, mofa, _, viewer = world
     client = _signed_in(client, viewer)
-    params = {"view": view, "date": "2024-02-05", "days": "30"}
-    _grow(mofa, 3, 1)
+    params = {"view": view, "date": "2024-02-05", "days": "30"}  # _grow's activities are in every window
+    _grow(mofa, 3, 5)
     few = _queries(client, url, params)
     _grow(mofa, 30, 2)
     many = _queries(client, url, params)

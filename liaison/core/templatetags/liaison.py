@@ -5,6 +5,8 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.utils.html import format_html_join
+from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
 from liaison.core.models import Classification, Pillar
@@ -89,3 +91,21 @@ def field_label(name: str, event: Any) -> str:
         return str(model._meta.get_field(name).verbose_name)
     except Exception:  # a field removed since the event was written
         return name
+
+
+@register.simple_tag
+def country_options(selected: str = "", language: str | None = None) -> SafeString:
+    """The `<option>`s of a country filter, names in the reader's language, `selected` marked.
+    Written in one go: a list page would otherwise loop over some 250 countries in the template."""
+    from liaison.directory.selectors import country_choices
+
+    chosen = (selected or "").upper()
+    marked = mark_safe(" selected")
+    return format_html_join(
+        "",
+        '<option value="{}"{}>{}</option>',
+        (
+            (code, marked if code == chosen else "", name)
+            for code, name in country_choices(language or get_language() or "en")
+        ),
+    )
