@@ -25,16 +25,22 @@ import common
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("path", help="the address to request, e.g. /api/activities?limit=50")
     parser.add_argument("--user", required=True, help="an existing username")
     parser.add_argument("--api", action="store_true", help="sign in with a bearer token, not a session")
     parser.add_argument("--repeat", type=int, default=30)
     parser.add_argument("--top", type=int, default=25)
-    parser.add_argument("--sort", default="tottime,cumulative", help="pstats orders to print, comma-separated")
+    parser.add_argument(
+        "--sort", default="tottime,cumulative", help="pstats orders to print, comma-separated"
+    )
     parser.add_argument("--statements", type=int, default=3, help="list this many slowest statements")
     parser.add_argument("--width", type=int, default=300, help="characters of each statement to print")
-    parser.add_argument("--only", default="", help="restrict the listing to functions whose file matches this")
+    parser.add_argument(
+        "--only", default="", help="restrict the listing to functions whose file matches this"
+    )
     opts = parser.parse_args()
     common.setup_django()
 
@@ -103,7 +109,9 @@ def main() -> None:
     profiler.disable()
     for order in opts.sort.split(","):
         out = io.StringIO()
-        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(*([opts.only] if opts.only else []), opts.top)
+        pstats.Stats(profiler, stream=out).strip_dirs().sort_stats(order).print_stats(
+            *([opts.only] if opts.only else []), opts.top
+        )
         print(f"\n--- by {order} (over {opts.repeat} requests) ---")
         print(out.getvalue().split("\n", 6)[-1])
 

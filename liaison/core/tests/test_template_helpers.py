@@ -7,8 +7,15 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import translation
 
 from liaison.directory.models import Country
+from liaison.directory.reference import load_countries
 
 pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _countries():
+    load_countries()  # a browser test run before in this process may have emptied the tables
+
 
 MENU = Template("{% load liaison %}{% country_options selected %}")
 
