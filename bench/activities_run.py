@@ -24,7 +24,6 @@ import json
 import os
 import re
 import signal
-import subprocess
 import sys
 import time
 from dataclasses import dataclass
@@ -33,12 +32,10 @@ from typing import Any
 from urllib.parse import quote
 
 import common
+import run
+from run import BENCH, LOAD_CORE, PY, RESULTS, SERVER_CORE, f, log, run_py, verdict, wrk
 
-BENCH = Path(__file__).resolve().parent
-RESULTS = BENCH / "results"
-PY = sys.executable
 SERVER_PORT, FLOOR_PORT, SQL_PORT = 8765, 8766, 8767
-SERVER_CORE, LOAD_CORE = "0", "1"
 SMALL_DB = "act-small.sqlite3"
 SMALL_SCALE = 0.01
 CALENDAR_DATE = "2026-03-01"
@@ -123,10 +120,6 @@ def endpoints(stamp: dict[str, Any], *, admin: bool = False) -> list[Endpoint]:
 
 
 LISTS = ("list-api", "list-page", "calendar", "ics")
-
-
-def log(message: str) -> None:
-    print(f"[{time.strftime('%H:%M:%S')}] {message}", file=sys.stderr, flush=True)
 
 
 # --- in-process half (run in a subprocess, with the database's environment) -----------------------
@@ -297,17 +290,6 @@ def probe(creds: dict[str, Any]) -> dict[str, Any]:
 # --- the orchestration -------------------------------------------------------------------------
 
 
-def run_py(args: list[str], env: dict[str, str], *, pin: str | None = None) -> str:
-    cmd = [PY, *args]
-    if pin is not None:
-        cmd = ["taskset", "-c", pin, *cmd]
-    done = subprocess.run(cmd, env=env, cwd=common.REPO, capture_output=True, text=True)
-    sys.stderr.write(done.stderr)
-    if done.returncode != 0:
-        raise SystemExit(f"{' '.join(args)} failed ({done.returncode})")
-    return done.stdout
-
-
 def cpu_busy(seconds: float = 2.0) -> float:
     """Busy fraction of all cores over `seconds` (from /proc/stat)."""
 
@@ -355,41 +337,6 @@ def wait_quiet(max_wait: float, *, what: str) -> str:
         time.sleep(10)
 
 
-def wrk(
-    wrk_bin: str, port: int, path: str, headers: dict[str, str], *, connections: int, duration: int
-) -> dict:
-    (name, value) = next(iter(headers.items())) if headers else ("", "")
-    env = dict(os.environ, BENCH_HEADER_NAME=name, BENCH_HEADER_VALUE=value)
-    cmd = [
-        "taskset",
-        "-c",
-        LOAD_CORE,
-        wrk_bin,
-        "-t1",
-        f"-c{connections}",
-        f"-d{duration}s",
-        "--timeout",
-        "10s",
-        "-s",
-        str(BENCH / "wrk_report.lua"),
-        f"http://127.0.0.1:{port}{path}",
-    ]
-    done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
-    match = re.search(r"WRKJSON (\{.*\})", done.stdout)
-    assert match, done.stdout + done.stderr
-    data = json.loads(match.group(1))
-    secs = data["duration_us"] / 1e6
-    return {
-        "requests": data["requests"],
-        "rps": data["requests"] / secs if secs else 0.0,
-        "p50_ms": data["p50_us"] / 1000,
-        "p95_ms": data["p95_us"] / 1000,
-        "p99_ms": data["p99_us"] / 1000,
-        "max_ms": data["max_us"] / 1000,
-        "errors": data["socket_errors"] + data["non_2xx"],
-    }
-
-
 def generate(name: str, url: str, scale: float) -> None:
     env = common.bench_env(url)
     if not (common.BENCH_VAR / f"generated-{name}-{scale:g}.json").exists():
@@ -405,8 +352,6 @@ def available(entry: dict[str, Any]) -> bool:
 
 
 def bench_database(name: str, url: str, opts: argparse.Namespace, wrk_bin: str) -> dict[str, Any]:
-    import run
-
     env = common.bench_env(url)
     stamp_file = common.BENCH_VAR / f"activities-{name}-{opts.scale:g}.json"
     if opts.generate:
@@ -575,14 +520,6 @@ def small_counts(opts: argparse.Namespace) -> dict[str, Any]:
 
 
 # --- the report ----------------------------------------------------------------------------------
-
-
-def f(ms: float) -> str:
-    return f"{ms:.1f}" if ms >= 10 else f"{ms:.2f}"
-
-
-def verdict(ok: bool) -> str:
-    return "**pass**" if ok else "**FAIL**"
 
 
 def target_of(ep: Endpoint, row: dict[str, Any]) -> tuple[str, str]:

@@ -26,7 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import common
-from endpoints import ENDPOINTS, SMALL_PAGES, Endpoint
+from endpoints import ENDPOINTS, SMALL_PAGES
 
 BENCH = Path(__file__).resolve().parent
 RESULTS = BENCH / "results"
@@ -119,9 +119,10 @@ def wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
 
 
 def wrk(
-    wrk_bin: str, port: int, ep: Endpoint, headers: dict[str, str], *, connections: int, duration: int
+    wrk_bin: str, port: int, path: str, headers: dict[str, str], *, connections: int, duration: int
 ) -> dict:
-    ((name, value),) = headers.items()
+    """Load `path` with wrk pinned to the load core; `headers` holds at most one header."""
+    (name, value) = next(iter(headers.items())) if headers else ("", "")
     env = dict(os.environ, BENCH_HEADER_NAME=name, BENCH_HEADER_VALUE=value)
     cmd = [
         "taskset",
@@ -135,7 +136,7 @@ def wrk(
         "10s",
         "-s",
         str(BENCH / "wrk_report.lua"),
-        f"http://127.0.0.1:{port}{ep.path}",
+        f"http://127.0.0.1:{port}{path}",
     ]
     done = subprocess.run(cmd, env=env, capture_output=True, text=True, check=True)
     match = re.search(r"WRKJSON (\{.*\})", done.stdout)
@@ -233,9 +234,9 @@ def bench_database(name: str, url: str, opts: argparse.Namespace, wrk_bin: str) 
                     fetch(port, ep.path, hdrs)
             row = {"bytes": len(body)}
             for label, port in (("server", SERVER_PORT), ("floor", FLOOR_PORT)):
-                row[f"{label}_c1"] = wrk(wrk_bin, port, ep, hdrs, connections=1, duration=opts.duration)
+                row[f"{label}_c1"] = wrk(wrk_bin, port, ep.path, hdrs, connections=1, duration=opts.duration)
                 row[f"{label}_cN"] = wrk(
-                    wrk_bin, port, ep, hdrs, connections=opts.connections, duration=opts.duration
+                    wrk_bin, port, ep.path, hdrs, connections=opts.connections, duration=opts.duration
                 )
             rows[ep.path] = row
             log(

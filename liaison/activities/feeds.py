@@ -353,11 +353,9 @@ def build_calendar(
     *,
     host: str,
     detail_url: str,
-    activities: QuerySet[Any] | None = None,
 ) -> bytes:
     """The feed as an iCalendar file, in its user's language."""
-    if activities is None:
-        activities = feed_activities(feed, window)
+    activities = feed_activities(feed, window)
     language = feed.user.language or settings.LANGUAGE_CODE
     with translation.override(language):
         rows = list(activities.order_by("starts_at", "id").values(*_FIELDS))

@@ -107,7 +107,7 @@ def pillar_q(pillar: str, prefix: str = "") -> Q:
 
 
 # What lasts longer than this is "long-running": the overlap queries look for it apart, so that
-# every other row is found in a range of `starts_at` bounded on both sides (see `overlapping`).
+# every other row is found in a range of `starts_at` bounded on both sides (`overlapping_ids`).
 LONG_RUNNING = dt.timedelta(days=31)
 
 
@@ -136,10 +136,6 @@ def overlap_q(model: type[models.Model], start: dt.datetime, end: dt.datetime) -
 
 
 class ActivityQuerySet(AuditedQuerySet):
-    def overlapping(self, start: dt.datetime, end: dt.datetime) -> ActivityQuerySet:
-        """Activities that take place at some moment between `start` and `end`."""
-        return self.filter(overlap_q(Activity, start, end))
-
     def active(self) -> ActivityQuerySet:
         return self.exclude(status__in=INACTIVE_STATUSES)
 

@@ -252,6 +252,7 @@ def activity_detail(user: Any, activity: Activity) -> ActivityDetail:
     """Everything the detail page shows, each part filtered for the user (constant queries)."""
     org_visible = visible_q(user, Organisation)
     person_visible = visible_q(user, Person)
+    person_seen = visible_q(user, Person, prefix="person__")  # for the rows that name a person
     orgs = Organisation.objects.filter(org_visible).prefetch_related(
         Prefetch("names", queryset=_organisation_names())
     )
@@ -270,7 +271,7 @@ def activity_detail(user: Any, activity: Activity) -> ActivityDetail:
             Prefetch("organisation__names", queryset=_organisation_names()),
             Prefetch(
                 "members",
-                queryset=DelegationMember.objects.filter(visible_q(user, Person, prefix="person__"))
+                queryset=DelegationMember.objects.filter(person_seen)
                 .select_related("person")
                 .prefetch_related(Prefetch("person__names", queryset=_person_names()))
                 .order_by("protocol_order", "id"),
@@ -282,7 +283,7 @@ def activity_detail(user: Any, activity: Activity) -> ActivityDetail:
         activity.sessions.prefetch_related(
             Prefetch(
                 "participants",
-                queryset=SessionParticipant.objects.filter(visible_q(user, Person, prefix="person__"))
+                queryset=SessionParticipant.objects.filter(person_seen)
                 .select_related("person")
                 .prefetch_related(Prefetch("person__names", queryset=_person_names()))
                 .order_by("role", "order", "id"),

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import io
 import itertools
+import zipfile
 from typing import Any
 
 from liaison.accounts.models import Membership, User
@@ -86,3 +88,14 @@ def make_user(
         Membership.objects.create(user=user, organisation=org, role=role)
         forget_principal(user)
     return user
+
+
+def response_text(response: Any) -> str:
+    """Every byte a response gives the user, as text; XLSX files are unzipped and every part read.
+    Reading a streamed body to its end closes the response the way the test client wants (a
+    second close() would fire request_finished and, on PostgreSQL, close the connection)."""
+    content = b"".join(response.streaming_content) if response.streaming else response.content
+    if content[:2] == b"PK":
+        with zipfile.ZipFile(io.BytesIO(content)) as archive:
+            return "\n".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
+    return content.decode("utf-8", "replace")

@@ -78,9 +78,6 @@ def _world():
 def test_mofa_records_an_embargoed_high_level_visit_that_vufo_sees_only_after_the_embargo(
     page, console, fast_passwords, live_server, time_machine
 ):
-    from django.core.cache import cache
-
-    cache.clear()  # no name-matcher frequencies left over from other tests' data
     day = _day()
     _users, _lao, _president = _world()
     from django.urls import reverse

@@ -33,11 +33,9 @@ an activity's history never names a hidden sending organisation.
 from __future__ import annotations
 
 import datetime as dt
-import io
 import json
 import re
 import uuid
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html import unescape
@@ -70,6 +68,7 @@ from liaison.activities.tests.matrix_world import (
     world_for_module,
 )
 from liaison.core.access import Role
+from liaison.core.testing import response_text
 
 HIDDEN = f"ZZHIDE{uuid.uuid4().hex[:10].upper()}"
 ORG = f"ZZORG{uuid.uuid4().hex[:10].upper()}"
@@ -145,17 +144,6 @@ _LINK = re.compile(r'(?:href|hx-get|src|action|data-autocomplete-url)="([^"]+)"'
 _CRAWLED = ("/activities/", "/api/activities")
 
 
-def _text(response: Any) -> str:
-    """Every byte the user receives, as text; XLSX files are unzipped and every part read."""
-    # Reading a streamed body to its end closes the response the way the test client wants (a
-    # second close() would fire request_finished and, on PostgreSQL, close the connection).
-    content = b"".join(response.streaming_content) if response.streaming else response.content
-    if content[:2] == b"PK":
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            return "\n".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
-    return content.decode("utf-8", "replace")
-
-
 @dataclass
 class Crawl:
     client: QuietClient
@@ -166,7 +154,7 @@ class Crawl:
         if url not in self.bodies:
             response = self.client.get(url)
             self.statuses[url] = response.status_code
-            self.bodies[url] = _text(response)
+            self.bodies[url] = response_text(response)
         return self.bodies[url]
 
     def follow_links(self, start: str, forms_of: tuple[int, ...], limit: int = MAX_PAGES) -> int:
@@ -264,7 +252,7 @@ def crawl_everything(world: World, actor: Actor) -> tuple[Crawl, int]:
         crawl.get(url)
     # and their own calendar feed (fetched by its secret address, as a calendar app does)
     feed = f"/activities/feeds/{world.feed_tokens[actor.label]}.ics"
-    crawl.bodies[feed] = _text(QuietClient().get(feed))
+    crawl.bodies[feed] = response_text(QuietClient().get(feed))
     return crawl, pages
 
 
@@ -396,7 +384,7 @@ def test_searching_for_someone_one_may_not_see_there_finds_nothing(
     response = client.get(SURFACES[surface].format(query=_query(world, who, by), last=last))
     # then it answers, and finds nothing: it does not tell in which activities they take part
     assert response.status_code == 200
-    assert _found(surface, _text(response)) == 0
+    assert _found(surface, response_text(response)) == 0
 
 
 @pytest.mark.django_db
@@ -415,7 +403,7 @@ def test_a_search_for_someone_one_may_see_there_finds_their_activities(
     # then they find the seven of the world's activities they may read, and the public state
     # visit the person leads (not the restricted one of the other tree)
     assert response.status_code == 200
-    assert _found(surface, _text(response)) == 7 + 1
+    assert _found(surface, response_text(response)) == 7 + 1
 
 
 def test_the_markers_are_unique() -> None:

@@ -15,10 +15,8 @@ unit below it, a public person holding a position in it. Those references are th
 
 from __future__ import annotations
 
-import io
 import re
 import uuid
-import zipfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from html import unescape
@@ -30,7 +28,7 @@ from django.test import Client
 
 from liaison.core.audit import acting_as
 from liaison.core.models import Classification
-from liaison.core.testing import make_org, make_person
+from liaison.core.testing import make_org, make_person, response_text
 from liaison.directory import services
 from liaison.directory.models import Organisation, Person
 from liaison.directory.tests.matrix import MEMBER_ACTORS, SUPERUSER, Actor, World, world_for_module
@@ -103,15 +101,6 @@ _LINK = re.compile(r'(?:href|hx-get|src)="([^"]+)"')
 _SKIP = ("/static/", "/admin/", "/media/")
 
 
-def _text(response: Any) -> str:
-    """Every byte the user receives, as text; XLSX files are unzipped and every part read."""
-    content = b"".join(response.streaming_content) if response.streaming else response.content
-    if content[:2] == b"PK":
-        with zipfile.ZipFile(io.BytesIO(content)) as archive:
-            return "\n".join(archive.read(name).decode("utf-8", "replace") for name in archive.namelist())
-    return content.decode("utf-8", "replace")
-
-
 @dataclass
 class Crawl:
     client: Client
@@ -122,7 +111,7 @@ class Crawl:
         if url not in self.bodies:
             response = self.client.get(url)
             self.statuses[url] = response.status_code
-            self.bodies[url] = _text(response)
+            self.bodies[url] = response_text(response)
         return self.bodies[url]
 
     def follow_links(self, start: str = "/", limit: int = MAX_PAGES) -> int:
@@ -348,4 +337,6 @@ def test_a_public_record_does_not_reveal_the_name_of_a_hidden_organisation_it_po
     response = client.get(url.format(**targets))
     # then it answers, and the hidden organisation's name is not in it
     assert response.status_code == 200, surface
-    assert LINK_MARKER.lower() not in _text(response).lower(), f"{surface} reveals the hidden organisation"
+    assert LINK_MARKER.lower() not in response_text(response).lower(), (
+        f"{surface} reveals the hidden organisation"
+    )
