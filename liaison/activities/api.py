@@ -67,6 +67,7 @@ from liaison.activities.validation import zone
 from liaison.core.access import can_change, visible
 from liaison.core.api_support import AUTH, ErrorOut, check_if_match, clamp, etag
 from liaison.core.htmx import capped_count
+from liaison.core.listed_names import names_of
 from liaison.core.models import AuditedModel, Classification
 from liaison.directory.models import Country, Locality, Organisation, Person, display_name
 from liaison.directory.permissions import get_organisation_for_user, get_person_for_user
@@ -80,7 +81,7 @@ READ_ERRORS: dict[int, Any] = {404: ErrorOut}
 
 
 def _name(record: Organisation | Person, lang: str) -> str:
-    return display_name(record.names.all(), lang) or record.sort_name
+    return display_name(names_of(record), lang) or record.sort_name
 
 
 def _ref(record: Organisation | Person | None, lang: str, *, shown: bool = True) -> dict[str, Any] | None:

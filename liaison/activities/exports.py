@@ -41,6 +41,7 @@ from django.utils.translation import gettext as _
 
 from liaison.activities import selectors
 from liaison.activities.models import Activity
+from liaison.core.listed_names import names_of
 from liaison.core.models import SecurityEventKind
 from liaison.core.security_log import log_security_event
 from liaison.directory import tabular
@@ -112,8 +113,8 @@ def activity_row(activity: Activity, *, language: str, detail_url: str) -> list[
         tabular.LIST_SEPARATOR.join(activity.pillar_list),
         _bool(activity.high_level),
         activity.leader_rank,
-        (display_name(leader.names.all(), language) or leader.sort_name) if leader is not None else "",
-        (display_name(lead.names.all(), language) or lead.sort_name) if lead is not None else "",
+        (display_name(names_of(leader), language) or leader.sort_name) if leader is not None else "",
+        (display_name(names_of(lead), language) or lead.sort_name) if lead is not None else "",
         activity.city.name_in(language) if activity.city_id and activity.city else "",
         activity.country.code if activity.country_id and activity.country else "",
         activity.venue,

@@ -26,6 +26,7 @@ from liaison.activities.models import (
     SessionRole,
 )
 from liaison.core.access import visible
+from liaison.core.listed_names import names_of
 from liaison.directory import selectors as directory_selectors
 from liaison.directory.forms import OrganisationChoiceField
 from liaison.directory.models import Country, Locality, Organisation, Person, display_name
@@ -39,11 +40,11 @@ def _date_input() -> forms.DateInput:
 
 def person_label(person: Person, language: str | None = None) -> str:
     """A person's name for a reader of `language` (names prefetched or not)."""
-    return display_name(person.names.all(), language or get_language() or "en") or person.sort_name
+    return display_name(names_of(person), language or get_language() or "en") or person.sort_name
 
 
 def organisation_label(org: Organisation, language: str | None = None) -> str:
-    return display_name(org.names.all(), language or get_language() or "en") or org.sort_name
+    return display_name(names_of(org), language or get_language() or "en") or org.sort_name
 
 
 class PersonPicker(forms.TextInput):

@@ -54,6 +54,7 @@ from liaison.activities.models import (
 from liaison.activities.permissions import approved_or_sending_side_q
 from liaison.activities.selectors import GROUPS, ActivityFilters, day_start, site_zone
 from liaison.core.access import Action, can_read, visible_q
+from liaison.core.listed_names import names_of
 from liaison.core.models import Pillar
 from liaison.directory.models import Country, Person, PersonName, display_name
 
@@ -429,7 +430,7 @@ def _clash_warnings(clashes: list[_Clash], language: str, *, activity: Activity 
     warnings = []
     for clash in clashes:
         person = people[clash.person_id]
-        name = display_name(person.names.all(), language) or str(person)
+        name = display_name(names_of(person), language) or str(person)
         first, second = loaded[clash.first], loaded[clash.second]
         if activity is None:
             message = _(

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST, require_safe
 
 from liaison.activities import exports, feeds
 from liaison.core.htmx import render_page
+from liaison.core.listed_names import names_of
 from liaison.directory.models import Organisation, display_name
 from liaison.directory.views_manage import apply_service_errors
 
@@ -29,7 +30,7 @@ FEED_CACHE_CONTROL = "private, max-age=300"
 
 class _OrganisationChoice(forms.ModelChoiceField):  # type: ignore[type-arg]
     def label_from_instance(self, obj: Organisation) -> str:
-        return display_name(obj.names.all(), get_language() or settings.LANGUAGE_CODE) or obj.sort_name
+        return display_name(names_of(obj), get_language() or settings.LANGUAGE_CODE) or obj.sort_name
 
 
 class FeedForm(forms.Form):

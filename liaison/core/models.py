@@ -9,6 +9,8 @@ from django.contrib.contenttypes.models import ContentType
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from liaison.core.listed_names import WithNamesQuerySet
+
 
 class Classification(models.IntegerChoices):
     PUBLIC = 0, _("Public")
@@ -33,8 +35,9 @@ class StaleRecordError(Exception):
         self.current = current
 
 
-class AuditedQuerySet(models.QuerySet[Any]):
-    """Bulk writes on audited models leave history too; nothing changes a row silently."""
+class AuditedQuerySet(WithNamesQuerySet):
+    """Bulk writes on audited models leave history too; nothing changes a row silently.
+    Lists read their records' names as rows with `.with_names()` (see `liaison.core.listed_names`)."""
 
     def update(self, **kwargs: Any) -> int:
         from liaison.core import audit
@@ -274,7 +277,8 @@ class NameKey(models.Model):
 
     class Meta:
         indexes = [
-            models.Index(fields=["kind", "key"]),
+            # Covering: a lookup reads (entity, value) for a key from the index alone.
+            models.Index(fields=["kind", "key", "entity_id", "value"], name="namekey_lookup"),
             models.Index(fields=["kind", "entity_id"]),
         ]
 

@@ -10,6 +10,7 @@ from collections import Counter
 from collections.abc import Iterable, Sequence
 
 from django.core.cache import cache
+from django.db import connection
 
 from liaison.core.models import NameKey
 from liaison.core.names import Match, name_keys, rank, retrieval_keys, token_keys_for_query
@@ -75,13 +76,31 @@ def key_frequencies(*, kind: str, keys: Sequence[str]) -> dict[str, int]:
     cache_keys = {key: _cache_key(kind, key) for key in keys}
     cached = cache.get_many(list(cache_keys.values()))
     found = {key: cached[ck] for key, ck in cache_keys.items() if ck in cached}
-    for key in keys:
-        if key in found:
-            continue
-        # A bounded index range scan, however common the key is.
-        found[key] = NameKey.objects.filter(kind=kind, key=key).values("id")[: RARE_KEY_LIMIT + 1].count()
-        cache.set(cache_keys[key], found[key], FREQUENCY_TTL_SECONDS)
+    missing = [key for key in keys if key not in found]
+    if missing:
+        found |= _count_bounded(kind, missing)
+        cache.set_many({cache_keys[key]: found[key] for key in missing}, FREQUENCY_TTL_SECONDS)
     return found
+
+
+def _count_bounded(kind: str, keys: Sequence[str]) -> dict[str, int]:
+    """Each key's count up to RARE_KEY_LIMIT + 1, in one statement: one bounded index-only range
+    scan per key, however common the key is (a GROUP BY would count every row of a common key)."""
+    quote = connection.ops.quote_name
+    table = quote(NameKey._meta.db_table)
+    kind_col, key_col = quote(str(NameKey.kind.field.column)), quote(str(NameKey.key.field.column))
+    cap = RARE_KEY_LIMIT + 1
+    # Only integers and quoted identifiers are interpolated; the values are parameters.
+    parts = [
+        f"SELECT {i} AS i, COUNT(*) AS n FROM "  # noqa: S608
+        f"(SELECT 1 AS one FROM {table} WHERE {kind_col} = %s AND {key_col} = %s LIMIT {cap}) AS s{i}"
+        for i in range(len(keys))
+    ]
+    params = [value for key in keys for value in (kind, key)]
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        counts = dict(cursor.fetchall())
+    return {key: counts.get(i, 0) for i, key in enumerate(keys)}
 
 
 def lookup(*, kind: str, query: str, limit: int = 20) -> list[Match[int]]:

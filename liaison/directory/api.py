@@ -14,10 +14,11 @@ from ninja.errors import HttpError
 
 from liaison.core import name_index
 from liaison.core.access import can_read, visible
-from liaison.core.api_support import AUTH, ErrorOut, check_if_match, clamp, etag
+from liaison.core.api_support import AUTH, ErrorOut, check_if_match, clamp, etag, list_response
 from liaison.core.htmx import capped_count
+from liaison.core.listed_names import names_of
 from liaison.core.models import Classification
-from liaison.directory import selectors, services
+from liaison.directory import rows, selectors, services
 from liaison.directory.models import (
     Country,
     Locality,
@@ -60,7 +61,7 @@ ERRORS: dict[int, Any] = {400: ErrorOut, 404: ErrorOut, 412: ErrorOut}
 def _org_ref(org: Organisation | None, lang: str) -> dict[str, Any] | None:
     if org is None:
         return None
-    return {"id": org.pk, "name": display_name(org.names.all(), lang) or org.sort_name}
+    return {"id": org.pk, "name": display_name(names_of(org), lang) or org.sort_name}
 
 
 def _parent_visible(org: Organisation) -> bool:
@@ -71,7 +72,7 @@ def _parent_visible(org: Organisation) -> bool:
 def _org_out(org: Organisation, lang: str) -> dict[str, Any]:
     return {
         "id": org.pk,
-        "name": display_name(org.names.all(), lang) or org.sort_name,
+        "name": display_name(names_of(org), lang) or org.sort_name,
         "parent": {"id": org.parent.pk, "name": org.parent.sort_name}
         if org.parent is not None and _parent_visible(org)
         else None,
@@ -140,7 +141,7 @@ def _person_out(person: Person, lang: str, current: list[Position]) -> dict[str,
     """`current`: the person's current positions the reader may see (the selectors filter them)."""
     return {
         "id": person.pk,
-        "name": display_name(person.names.all(), lang) or person.sort_name,
+        "name": display_name(names_of(person), lang) or person.sort_name,
         "nationality": person.nationality.code if person.nationality else None,
         "classification": Classification(person.classification).name.lower(),
         "version": person.version,
@@ -227,7 +228,7 @@ def list_organisations(
     sort: str = "name",
     limit: int = 50,
     offset: int = 0,
-) -> dict[str, Any]:
+) -> HttpResponse:
     """`q` goes through the shared name matcher: any spelling, any script."""
     limit, offset = clamp(limit, offset)
     filters = selectors.OrganisationFilters(
@@ -243,13 +244,8 @@ def list_organisations(
     qs = selectors.organisation_list_for_user(request.user, filters)
     lang = get_language()
     count, exact = capped_count(qs)
-    return {
-        "count": count,
-        "count_exact": exact,
-        "limit": limit,
-        "offset": offset,
-        "items": [_org_out(o, lang) for o in qs[offset : offset + limit]],
-    }
+    items = rows.organisation_rows(rows.organisation_values(qs)[offset : offset + limit], lang)
+    return list_response(count=count, exact=exact, limit=limit, offset=offset, items=items)
 
 
 @router.post("/organisations", response={201: OrganisationDetailOut, **ERRORS})
@@ -398,7 +394,7 @@ def list_people(
     sort: str = "name",
     limit: int = 50,
     offset: int = 0,
-) -> dict[str, Any]:
+) -> HttpResponse:
     """`q` goes through the shared name matcher: any spelling, any script."""
     limit, offset = clamp(limit, offset)
     filters = selectors.PersonFilters(
@@ -407,16 +403,8 @@ def list_people(
     qs = selectors.person_list_for_user(request.user, filters)
     lang = get_language()
     count, exact = capped_count(qs)
-    return {
-        "count": count,
-        "count_exact": exact,
-        "limit": limit,
-        "offset": offset,
-        "items": [
-            _person_out(p, lang, p.current_positions)  # type: ignore[attr-defined]
-            for p in qs[offset : offset + limit]
-        ],
-    }
+    items = rows.person_rows(request.user, rows.person_values(qs)[offset : offset + limit], lang)
+    return list_response(count=count, exact=exact, limit=limit, offset=offset, items=items)
 
 
 @router.post("/people", response={201: PersonDetailOut, **ERRORS})
@@ -538,7 +526,7 @@ def holders(
     lang = get_language()
     return [
         {
-            "person": {"id": p.person.pk, "name": display_name(p.person.names.all(), lang)},
+            "person": {"id": p.person.pk, "name": display_name(names_of(p.person), lang)},
             "position": _position_out(p, lang),
         }
         for p in selectors.holders_on(request.user, day=on, organisation=org, title=title)[:100]

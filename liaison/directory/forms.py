@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from liaison.core.access import organisations_user_can_write, visible
+from liaison.core.listed_names import names_of
 from liaison.core.models import Classification, Pillar
 from liaison.directory.models import (
     Country,
@@ -55,7 +56,7 @@ class OrganisationPicker(forms.TextInput):
             if org is not None:
                 from liaison.directory.models import display_name
 
-                label = display_name(org.names.all(), get_language() or "en") or org.sort_name
+                label = display_name(names_of(org), get_language() or "en") or org.sort_name
         context["widget"]["label"] = label
         # Fields that need an organisation the user may write to only suggest such organisations.
         context["widget"]["writable"] = getattr(self, "writable", False)

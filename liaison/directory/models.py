@@ -388,16 +388,19 @@ class Mandate(AuditedModel):
         return self.organisation
 
 
+_OFFICIAL = str(NameKind.OFFICIAL.value)
+_FORMER = str(NameKind.FORMER.value)
+
+
 def display_name(names: Any, language: str) -> str:
-    """The name to show a reader of `language`: official in that language, else any official."""
-    ranked = sorted(
-        names,
-        key=lambda n: (
-            n.language != language,
-            n.kind != NameKind.OFFICIAL,
-            n.kind == NameKind.FORMER,
-            n.language != "en",
-            getattr(n, "id", None) or 0,
-        ),
-    )
-    return ranked[0].value if ranked else ""
+    """The name to show a reader of `language`: official in that language, else any official
+    (current before former, English before other languages, then the oldest)."""
+    best: tuple[bool, bool, bool, bool, int] | None = None
+    value = ""
+    for n in names:
+        kind = n.kind
+        rank = getattr(n, "id", None) or 0
+        key = (n.language != language, kind != _OFFICIAL, kind == _FORMER, n.language != "en", rank)
+        if best is None or key < best:
+            best, value = key, n.value
+    return value

@@ -7,11 +7,13 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.core.cache import cache
-from django.db.models import Case, Exists, IntegerField, OuterRef, Prefetch, Q, QuerySet, Value, When
+from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
 from liaison.core import name_index, search
 from liaison.core.access import visible, visible_q
 from liaison.core.audit import history_for
+from liaison.core.expressions import PositionIn
+from liaison.core.listed_names import with_names
 from liaison.core.models import AuditEvent
 from liaison.core.names.normalise import fold
 from liaison.directory.models import (
@@ -20,7 +22,6 @@ from liaison.directory.models import (
     Organisation,
     OrganisationName,
     Person,
-    PersonName,
     Position,
     valid_on_q,
 )
@@ -103,8 +104,9 @@ def _ranked(qs: QuerySet[Any], *, kind: str, q: str) -> QuerySet[Any]:
     ids = [m.key for m in name_index.lookup(kind=kind, query=q, limit=SEARCH_LIMIT)]
     if not ids:
         return qs.none()
-    rank = Case(*[When(pk=pk, then=Value(i)) for i, pk in enumerate(ids)], output_field=IntegerField())
-    ranked: QuerySet[Any] = qs.filter(pk__in=ids).annotate(match_rank=rank).order_by("match_rank")
+    ranked: QuerySet[Any] = (
+        qs.filter(pk__in=ids).annotate(match_rank=PositionIn(F("pk"), ids)).order_by("match_rank", "pk")
+    )
     return ranked
 
 
@@ -122,13 +124,8 @@ def organisation_list_for_user(user: Any, filters: OrganisationFilters) -> Query
         qs = qs.filter(parent_id=filters.parent)
     if filters.valid_on is not None:
         qs = qs.filter(valid_on_q(filters.valid_on))
-    qs = (
-        _with_visible_parent(user, qs)
-        .select_related("country", "parent", "locality")
-        .prefetch_related(
-            Prefetch("names", queryset=_organisation_names()),
-            Prefetch("parent__names", queryset=_organisation_names()),
-        )
+    qs = with_names(
+        _with_visible_parent(user, qs).select_related("country", "parent", "locality"), "", "parent"
     )
     if filters.q.strip():
         return _ranked(qs, kind="organisation", q=filters.q)
@@ -143,23 +140,20 @@ def person_list_for_user(user: Any, filters: PersonFilters) -> QuerySet[Person]:
         qs = qs.filter(nationality__code=filters.nationality.upper())
     if filters.organisation is not None:
         qs = qs.filter(positions__organisation_id=filters.organisation).distinct()
-    qs = qs.select_related("nationality").prefetch_related(
-        Prefetch(
-            "names",
-            queryset=PersonName.objects.only(*LIST_NAME_FIELDS, "family", "given", "person_id").order_by(
-                "id"
+    qs = with_names(
+        qs.select_related("nationality").prefetch_related(
+            Prefetch(
+                "positions",
+                # Positions in organisations the user may not read are not shown at all.
+                queryset=Position.objects.filter(_in_visible_organisation(user), end__isnull=True)
+                .only(*LIST_POSITION_FIELDS)
+                .select_related("organisation")
+                .order_by("-start"),
+                to_attr="current_positions",
             ),
         ),
-        Prefetch(
-            "positions",
-            # Positions in organisations the user may not read are not shown at all.
-            queryset=Position.objects.filter(_in_visible_organisation(user), end__isnull=True)
-            .only(*LIST_POSITION_FIELDS)
-            .select_related("organisation")
-            .prefetch_related(Prefetch("organisation__names", queryset=_organisation_names()))
-            .order_by("-start"),
-            to_attr="current_positions",
-        ),
+        "",
+        "current_positions.organisation",
     )
     if filters.q.strip():
         return _ranked(qs, kind="person", q=filters.q)
@@ -252,6 +246,11 @@ def country_choices(language: str) -> list[tuple[str, str]]:
         found = sorted(rows, key=lambda r: (fold(r[1]), r[0]))
         cache.set(key, found, COUNTRY_CHOICES_SECONDS)
     return found
+
+
+def country_names(language: str) -> dict[str, str]:
+    """Country code -> name in `language` (from the cached menu list)."""
+    return dict(country_choices(language))
 
 
 def localities(*, country: str = "VN", valid_on: dt.date | None = None) -> QuerySet[Locality]:

@@ -535,12 +535,18 @@ def export_queryset(user: Any, kind: str, filters: Any) -> Any:
 
     from liaison.core.access import visible_q
     from liaison.directory import selectors
-    from liaison.directory.models import Organisation, Position
+    from liaison.directory.models import Organisation, OrganisationName, PersonName, Position
 
     if user is None:  # the command line without --as: every record
         return _every_record(kind)
+    # A file holds every name of a record (the lists read only the one they show).
     if kind == ORGANISATION:
-        return selectors.organisation_list_for_user(user, filters).select_related("locality")
+        names = Prefetch("names", queryset=OrganisationName.objects.order_by("id"))
+        return (
+            selectors.organisation_list_for_user(user, filters)
+            .select_related("locality")
+            .prefetch_related(names)
+        )
     # Positions in organisations the user may not see stay out of the file.
     positions = Position.objects.filter(
         visible_q(user, Organisation, prefix="organisation__")
@@ -549,7 +555,8 @@ def export_queryset(user: Any, kind: str, filters: Any) -> Any:
         selectors.person_list_for_user(user, filters)
         .select_related("owner")
         .prefetch_related(
-            Prefetch("positions", queryset=positions.order_by("start", "id"), to_attr="export_positions")
+            Prefetch("names", queryset=PersonName.objects.order_by("id")),
+            Prefetch("positions", queryset=positions.order_by("start", "id"), to_attr="export_positions"),
         )
     )
 

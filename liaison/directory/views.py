@@ -15,7 +15,7 @@ from liaison.core import search
 from liaison.core.access import can_change, can_delete, organisations_user_can_write, visible
 from liaison.core.htmx import paginate, query_without_page, render_page
 from liaison.core.models import Pillar
-from liaison.directory import selectors
+from liaison.directory import rows, selectors
 from liaison.directory.models import Organisation, OrganisationKind
 from liaison.directory.permissions import get_organisation_for_user, get_person_for_user
 
@@ -48,7 +48,10 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         valid_on=parse_date(request.GET.get("on", "") or "") if _valid_date(request.GET.get("on")) else None,
         sort=request.GET.get("sort", "name"),
     )
-    page = paginate(request, selectors.organisation_list_for_user(request.user, filters))
+    page = paginate(
+        request, rows.organisation_values(selectors.organisation_list_for_user(request.user, filters))
+    )
+    page.object_list = rows.organisation_rows(page.object_list, get_language(), display=True)
     context: dict[str, Any] = {
         "page": page,
         "snippets": _snippets("organisation", filters.text, page),
@@ -65,7 +68,7 @@ def _snippets(kind: str, text: str, page: Any) -> dict[int, Any]:
     """Highlighted extracts for the rows on this page (one query, only with a text search)."""
     if not text.strip():
         return {}
-    return search.snippets(kind=kind, query=text, ids=[row.pk for row in page.object_list])
+    return search.snippets(kind=kind, query=text, ids=[row["id"] for row in page.object_list])
 
 
 def _valid_date(value: str | None) -> bool:
@@ -121,7 +124,8 @@ def person_list(request: HttpRequest) -> HttpResponse:
         organisation=_int_or_none(request.GET.get("organisation")),
         sort=request.GET.get("sort", "name"),
     )
-    page = paginate(request, selectors.person_list_for_user(request.user, filters))
+    page = paginate(request, rows.person_values(selectors.person_list_for_user(request.user, filters)))
+    page.object_list = rows.person_rows(request.user, page.object_list, get_language(), display=True)
     context: dict[str, Any] = {
         "page": page,
         "snippets": _snippets("person", filters.text, page),

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import unicodedata
+from functools import lru_cache
 from typing import Final
 
 from liaison.core.names import rules
@@ -68,6 +69,7 @@ _SCRIPT_PREFIXES: Final = (
 )
 
 
+@lru_cache(maxsize=8192)
 def _char_script(char: str) -> Script:
     name = unicodedata.name(char, "")
     for prefix, code in _SCRIPT_PREFIXES:
@@ -82,6 +84,8 @@ def detect_script(text: str) -> Script:
     "Zyyy" (common) when the text has no letters at all (digits, punctuation, empty); "Zzzz"
     when its letters belong to a script not listed above. Ties go to the script met first.
     """
+    if text.isascii():  # most folded names: no need to look characters up one by one
+        return "Latn" if any(c.isalpha() for c in text) else "Zyyy"
     counts: dict[Script, int] = {}
     for char in text:
         if char.isalpha():

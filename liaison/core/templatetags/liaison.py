@@ -5,10 +5,12 @@ from __future__ import annotations
 from typing import Any
 
 from django import template
+from django.core.cache import cache
 from django.utils.html import format_html_join
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language
 
+from liaison.core.listed_names import ATTRIBUTE, names_of
 from liaison.core.models import Classification, Pillar
 
 register = template.Library()
@@ -21,9 +23,9 @@ def name_in(record: Any, language: str | None = None) -> str:
 
     if record is None:
         return ""
-    names = getattr(record, "names", None)
-    value = display_name(names.all(), language or get_language() or "en") if names is not None else ""
-    return value or str(record)
+    if ATTRIBUTE not in record.__dict__ and getattr(record, "names", None) is None:
+        return str(record)
+    return display_name(names_of(record), language or get_language() or "en") or str(record)
 
 
 @register.filter
@@ -96,16 +98,17 @@ def field_label(name: str, event: Any) -> str:
 @register.simple_tag
 def country_options(selected: str = "", language: str | None = None) -> SafeString:
     """The `<option>`s of a country filter, names in the reader's language, `selected` marked.
-    Written in one go: a list page would otherwise loop over some 250 countries in the template."""
-    from liaison.directory.selectors import country_choices
+    Rendered once per language and cached with the countries' list: a list page would otherwise
+    escape some 250 names on every request."""
+    from liaison.directory.selectors import COUNTRY_CHOICES_SECONDS, country_choices
 
+    language = language or get_language() or "en"
+    key = f"country-options:{language}"
+    options: str | None = cache.get(key)
+    if options is None:
+        options = format_html_join("", '<option value="{}">{}</option>', country_choices(language))
+        cache.set(key, options, COUNTRY_CHOICES_SECONDS)
     chosen = (selected or "").upper()
-    marked = mark_safe(" selected")
-    return format_html_join(
-        "",
-        '<option value="{}"{}>{}</option>',
-        (
-            (code, marked if code == chosen else "", name)
-            for code, name in country_choices(language or get_language() or "en")
-        ),
-    )
+    if len(chosen) == 2 and chosen.isalpha():
+        options = options.replace(f'value="{chosen}">', f'value="{chosen}" selected>', 1)
+    return mark_safe(options)  # noqa: S308 - built by format_html_join, codes are two letters
