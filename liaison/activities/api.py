@@ -21,7 +21,7 @@ from django.utils.translation import gettext as _
 from ninja import File, Form, P, QueryEx, Router, Status
 from ninja.files import UploadedFile
 
-from liaison.activities import delegations, programme, records, selectors, services
+from liaison.activities import delegations, programme, records, rows, selectors, services
 from liaison.activities.models import (
     Activity,
     Attachment,
@@ -65,7 +65,7 @@ from liaison.activities.schemas import (
 )
 from liaison.activities.validation import zone
 from liaison.core.access import can_change, visible
-from liaison.core.api_support import AUTH, ErrorOut, check_if_match, clamp, etag
+from liaison.core.api_support import AUTH, ErrorOut, check_if_match, clamp, etag, list_response
 from liaison.core.htmx import capped_count
 from liaison.core.listed_names import names_of
 from liaison.core.models import AuditedModel, Classification
@@ -495,29 +495,15 @@ def list_activities(
     sort: QueryEx[str, P(description=", ".join(selectors.SORTS))] = "-start",
     limit: int = 50,
     offset: int = 0,
-) -> dict[str, Any]:
+) -> HttpResponse:
     """The same filters as the list page (unknown values are ignored, not refused); `q` goes
     through the shared name matcher (people and organisations, any spelling) and the text."""
     limit, offset = clamp(limit, offset)
     filters = selectors.filters_from(request.GET)
-    qs = selectors.activity_list_for_user(request.user, filters)
-    lang = get_language()
-    count, exact = capped_count(qs)
-    return {
-        "count": count,
-        "count_exact": exact,
-        "limit": limit,
-        "offset": offset,
-        "items": [
-            _activity_out(
-                a,
-                lang,
-                lead_visible=bool(getattr(a, "lead_visible", False)),
-                leader_visible=bool(getattr(a, "leader_visible", False)),
-            )
-            for a in qs[offset : offset + limit]
-        ],
-    }
+    values, counted = rows.activity_values(request.user, filters)
+    count, exact = capped_count(counted)
+    items = rows.activity_rows(request.user, values[offset : offset + limit], get_language())
+    return list_response(count=count, exact=exact, limit=limit, offset=offset, items=items)
 
 
 @router.post("", response={201: ActivityDetailOut, **ERRORS}, summary="Create an activity")

@@ -10,7 +10,7 @@ from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language
 
-from liaison.activities import selectors, services
+from liaison.activities import rows, selectors, services
 from liaison.activities.models import (
     ActivityKind,
     ActivityStatus,
@@ -28,7 +28,9 @@ from liaison.directory.models import Organisation
 @login_required
 def activity_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.filters_from(request.GET)
-    page = paginate(request, selectors.activity_list_for_user(request.user, filters))
+    values, counted = rows.activity_values(request.user, filters)
+    page = paginate(request, values, count_from=counted)
+    page.object_list = rows.activity_rows(request.user, page.object_list, get_language(), display=True)
     organisation = None
     if filters.organisation is not None:
         organisation = visible(request.user, Organisation.objects.filter(pk=filters.organisation)).first()

@@ -244,7 +244,7 @@ def list_organisations(
     qs = selectors.organisation_list_for_user(request.user, filters)
     lang = get_language()
     count, exact = capped_count(qs)
-    items = rows.organisation_rows(rows.organisation_values(qs)[offset : offset + limit], lang)
+    items = rows.organisation_rows(request.user, rows.organisation_values(qs)[offset : offset + limit], lang)
     return list_response(count=count, exact=exact, limit=limit, offset=offset, items=items)
 
 

@@ -16,7 +16,7 @@ from typing import Any
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from liaison.core.access import visible_q
+from liaison.core.access import visible, visible_q
 from liaison.core.listed_names import names_by_owner
 from liaison.core.models import Classification, Pillar
 from liaison.directory.models import Organisation, OrganisationKind, Person, Position, display_name
@@ -33,7 +33,6 @@ ORGANISATION_COLUMNS = (
     "valid_to",
     "parent_id",
     "parent__sort_name",
-    "parent_visible",
     "country__code",
     "locality__code",
 )
@@ -66,14 +65,22 @@ def _name(names: dict[int, list[Any]], pk: int, language: str, fallback: str) ->
 
 
 def organisation_rows(
-    qs: Iterable[dict[str, Any]], language: str, *, display: bool = False
+    user: Any, qs: Iterable[dict[str, Any]], language: str, *, display: bool = False
 ) -> list[dict[str, Any]]:
-    """The rows of `qs` (already filtered by the access policy, ordered and sliced by the caller
-    through `offset`/`limit` on the returned queryset's values)."""
+    """The rows of `qs`: `organisation_values` of a queryset the access policy filtered, sliced.
+    A row names its parent only if the user may read the parent."""
     records = list(qs)
+    parent_ids = {r["parent_id"] for r in records if r["parent_id"] is not None}
+    readable_parents = (
+        set(visible(user, Organisation.objects.filter(pk__in=parent_ids)).values_list("pk", flat=True))
+        if parent_ids
+        else set()
+    )
+    for r in records:
+        r["parent_visible"] = r["parent_id"] in readable_parents
     wanted = {r["id"] for r in records}
     if display:
-        wanted |= {r["parent_id"] for r in records if r["parent_id"] and r["parent_visible"]}
+        wanted |= readable_parents
     names = names_by_owner(Organisation, wanted)
     url = url_maker("directory:organisation-detail")
     countries = country_names(language) if display else {}

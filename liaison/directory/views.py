@@ -48,10 +48,9 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         valid_on=parse_date(request.GET.get("on", "") or "") if _valid_date(request.GET.get("on")) else None,
         sort=request.GET.get("sort", "name"),
     )
-    page = paginate(
-        request, rows.organisation_values(selectors.organisation_list_for_user(request.user, filters))
-    )
-    page.object_list = rows.organisation_rows(page.object_list, get_language(), display=True)
+    organisations = selectors.organisation_list_for_user(request.user, filters)
+    page = paginate(request, rows.organisation_values(organisations), count_from=organisations)
+    page.object_list = rows.organisation_rows(request.user, page.object_list, get_language(), display=True)
     context: dict[str, Any] = {
         "page": page,
         "snippets": _snippets("organisation", filters.text, page),
@@ -124,7 +123,8 @@ def person_list(request: HttpRequest) -> HttpResponse:
         organisation=_int_or_none(request.GET.get("organisation")),
         sort=request.GET.get("sort", "name"),
     )
-    page = paginate(request, rows.person_values(selectors.person_list_for_user(request.user, filters)))
+    people = selectors.person_list_for_user(request.user, filters)
+    page = paginate(request, rows.person_values(people), count_from=people)
     page.object_list = rows.person_rows(request.user, page.object_list, get_language(), display=True)
     context: dict[str, Any] = {
         "page": page,

@@ -19,6 +19,7 @@ from liaison.activities.models import (
     FocalPoint,
     LeaderRank,
 )
+from liaison.activities.schemas import ActivityListOut
 from liaison.activities.testing import at, make_activity
 from liaison.core.access import Role
 from liaison.core.models import AuditEvent, Classification
@@ -375,6 +376,41 @@ def test_the_list_costs_the_same_number_of_queries_whatever_the_page_size(client
     assert (shown_few, shown_many) == (1, 6)
     assert few == many
     assert many <= 10
+
+
+def test_list_items_match_the_schema_and_the_detail_endpoint(client, world):
+    # given activities with a leader, a city, a country, an embargo, a hidden lead organisation
+    mofa, vufo, _ = world
+    hanoi = Locality.objects.filter(code="01").first()
+    secret = make_org("Secret office", classification=Classification.RESTRICTED)
+    leader = make_person("Bùi Thanh Sơn", owner=mofa)
+    make_activity(
+        "Visit",
+        lead=mofa,
+        kind=ActivityKind.OUTGOING_VISIT,
+        leader=leader,
+        leader_rank=LeaderRank.MINISTER,
+        city=hanoi,
+        country=Country.objects.get(code="VN"),
+        pillars=["state", "people"],
+        embargo_until=at(2023, 12, 10),
+        starts_at=at(2023, 12, 19, 8, 30),
+    )
+    make_activity("Quiet talks", lead=secret, owner=vufo, classification=Classification.PUBLIC)
+    client = _as(client, make_user(org=mofa, clearance=Classification.RESTRICTED))
+    # when the list is read (its rows are built from values(), not validated by the framework)
+    body = client.get(API).json()
+    # then it is a valid page of the documented schema
+    page = ActivityListOut.model_validate(body)
+    assert page.count == len(body["items"]) == 2
+    # and each item says what the activity's own endpoint says, field for field
+    for item in body["items"]:
+        detail = client.get(f"{API}/{item['id']}").json()
+        assert item == {key: detail[key] for key in item}, item["id"]
+    assert {item["leader"]["name"] if item["leader"] else None for item in body["items"]} == {
+        "Bùi Thanh Sơn",
+        None,
+    }
 
 
 # --- delegations: the hosting side sees a composition once it is approved -----------------------
