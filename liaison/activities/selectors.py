@@ -35,7 +35,7 @@ from liaison.core.access import Action, visible, visible_q
 from liaison.core.audit import history_for
 from liaison.core.models import AuditEvent
 from liaison.directory.models import Organisation, OrganisationKind, OrganisationName, Person, PersonName
-from liaison.directory.selectors import LIST_NAME_FIELDS
+from liaison.directory.selectors import LIST_NAME_FIELDS, country_id
 
 # The matcher ranks at most this many people and organisations for a search box.
 SEARCH_LIMIT = 200
@@ -172,11 +172,11 @@ def filtered(user: Any, filters: ActivityFilters) -> QuerySet[Activity]:
             )
         )
     if filters.country:
-        code = filters.country.upper()
+        country = country_id(filters.country)
         qs = qs.filter(
-            Q(country__code=code)
+            Q(country_id=country)
             | Q(
-                pk__in=Activity.counterpart_countries.through.objects.filter(country__code=code).values(
+                pk__in=Activity.counterpart_countries.through.objects.filter(country_id=country).values(
                     "activity_id"
                 )
             )

@@ -46,6 +46,10 @@ def load_countries(*, country_model: Any = Country) -> int:
             changed.append(row)
     country_model.objects.bulk_create(new)
     country_model.objects.bulk_update(changed, ["alpha3", "name_en", "name_vi", "name_ar"])
+    if new or changed:
+        from liaison.directory.selectors import forget_countries
+
+        transaction.on_commit(forget_countries)
     return len(new) + len(changed)
 
 

@@ -6,6 +6,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
+from django.conf import settings
 from django.core.cache import cache
 from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
 
@@ -119,7 +120,7 @@ def organisation_list_for_user(user: Any, filters: OrganisationFilters) -> Query
     if filters.kind:
         qs = qs.filter(kind=filters.kind)
     if filters.country:
-        qs = qs.filter(country__code=filters.country.upper())
+        qs = qs.filter(country_id=country_id(filters.country))
     if filters.parent is not None:
         qs = qs.filter(parent_id=filters.parent)
     if filters.valid_on is not None:
@@ -137,7 +138,7 @@ def person_list_for_user(user: Any, filters: PersonFilters) -> QuerySet[Person]:
     if filters.text.strip():
         qs = qs.filter(pk__in=search.matching_ids(kind="person", query=filters.text))
     if filters.nationality:
-        qs = qs.filter(nationality__code=filters.nationality.upper())
+        qs = qs.filter(nationality_id=country_id(filters.nationality))
     if filters.organisation is not None:
         qs = qs.filter(positions__organisation_id=filters.organisation).distinct()
     qs = with_names(
@@ -246,6 +247,28 @@ def country_choices(language: str) -> list[tuple[str, str]]:
         found = sorted(rows, key=lambda r: (fold(r[1]), r[0]))
         cache.set(key, found, COUNTRY_CHOICES_SECONDS)
     return found
+
+
+def forget_countries() -> None:
+    """Drop the cached country lists (after reference data changed)."""
+    languages = [code for code, _ in settings.LANGUAGES]
+    cache.delete_many(
+        ["country-ids"]
+        + [f"country-choices:{lang}" for lang in languages]
+        + [f"country-options:{lang}" for lang in languages]
+    )
+
+
+def country_id(code: str) -> int:
+    """The id of the country with this ISO code (0, which no row has, for an unknown code).
+
+    Filters use the id, not a join on the code: the planner then knows how many rows a country
+    has (PostgreSQL guessed 400 of 92,000 Vietnamese and sorted them all for a page of 50)."""
+    ids: dict[str, int] | None = cache.get("country-ids")
+    if ids is None:
+        ids = dict(Country.objects.values_list("code", "id"))
+        cache.set("country-ids", ids, COUNTRY_CHOICES_SECONDS)
+    return ids.get(code.strip().upper(), 0)
 
 
 def country_names(language: str) -> dict[str, str]:

@@ -9,8 +9,9 @@ from liaison.accounts.models import User
 from liaison.core.access import Role
 from liaison.core.models import Classification
 from liaison.core.testing import PASSWORD, make_org, make_person, make_superuser, make_user
-from liaison.directory import services
+from liaison.directory import selectors, services
 from liaison.directory.models import Country, Locality
+from liaison.directory.reference import load_countries
 from liaison.directory.schemas import OrganisationListOut, PersonListOut
 from liaison.directory.services import NameInput
 
@@ -193,3 +194,31 @@ def test_junk_filter_values_never_cause_a_server_error(client, world):
             {"organisation": "abc", "on": "yesterday"},
         ):
             assert client.get(url, params).status_code in (200, 404)
+
+
+def test_country_filters_use_the_cached_country_ids_and_follow_reference_updates(
+    client, world, django_capture_on_commit_callbacks
+):
+    # given a Vietnamese person and a user who reads the list
+    root, _, user = world
+    person = make_person("Nguyễn Văn An", owner=root)
+    services.update_person(
+        by=make_superuser("fixer"),
+        person=person,
+        version=person.version,
+        changes={"nationality": Country.objects.get(code="VN")},
+    )
+    client.login(username=user.username, password=PASSWORD)
+    assert selectors.country_id("vn") == Country.objects.get(code="VN").pk
+    # when filtering by an unknown code, the list is empty (not an error)
+    unknown = client.get("/api/directory/people", {"nationality": "ZZ"})
+    assert unknown.status_code == 200 and unknown.json()["items"] == []
+    # when the countries are reloaded with new ids, the cached ids follow
+    Country.objects.filter(code="LA").delete()
+    with django_capture_on_commit_callbacks(execute=True):
+        load_countries()
+    assert selectors.country_id("LA") == Country.objects.get(code="LA").pk
+    names = [
+        item["name"] for item in client.get("/api/directory/people", {"nationality": "VN"}).json()["items"]
+    ]
+    assert names == ["Nguyễn Văn An"]
