@@ -135,7 +135,10 @@ def activity_rows(
         }
         if display:
             embargo: dt.datetime | None = r["embargo_until"]
+            local_start = timezone.localtime(r["starts_at"])
             row |= {
+                "starts_iso": local_start.isoformat(),
+                "starts_label": local_start.strftime("%Y-%m-%d %H:%M"),
                 "kind_label": kinds.get(r["kind"], r["kind"]),
                 "status_label": statuses.get(r["status"], r["status"]),
                 "leader_rank_label": ranks.get(r["leader_rank"], ""),
