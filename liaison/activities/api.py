@@ -64,7 +64,7 @@ from liaison.activities.schemas import (
     TransitionIn,
 )
 from liaison.activities.validation import zone
-from liaison.core.access import can_change, visible
+from liaison.core.access import can_change, readable_ids, visible
 from liaison.core.api_support import AUTH, ErrorOut, check_if_match, clamp, etag, list_response
 from liaison.core.htmx import capped_count
 from liaison.core.listed_names import names_of
@@ -240,10 +240,7 @@ def _outcome_out(o: Outcome, lang: str, *, readable_orgs: set[int]) -> dict[str,
 
 def _readable_responsible(user: Any, outcomes: list[Outcome]) -> set[int]:
     """The responsible organisations of these outcomes that the reader may see (one query)."""
-    ids = {o.responsible_id for o in outcomes if o.responsible_id is not None}
-    if not ids:
-        return set()
-    return set(visible(user, Organisation.objects.filter(pk__in=ids)).values_list("pk", flat=True))
+    return readable_ids(user, Organisation, (o.responsible_id for o in outcomes))
 
 
 def _download_url(attachment: Attachment) -> str | None:

@@ -17,9 +17,9 @@ from django.utils import timezone
 
 from liaison.activities.models import Activity, ActivityKind, ActivityStatus, LeaderRank
 from liaison.activities.selectors import SORTS, ActivityFilters, filtered
-from liaison.core.access import visible
+from liaison.core.access import readable_ids
 from liaison.core.listed_names import names_by_owner
-from liaison.core.models import Classification
+from liaison.core.models import classification_name
 from liaison.directory.models import Organisation, Person, display_name
 from liaison.directory.rows import url_maker
 from liaison.directory.selectors import country_names
@@ -55,8 +55,6 @@ COLUMNS = (
     "version",
 )
 
-_CLASSIFICATION = {c.value: c.name.lower() for c in Classification}
-
 
 def activity_values(user: Any, filters: ActivityFilters) -> tuple[QuerySet[Any], QuerySet[Activity]]:
     """The list's rows as dicts, in the asked order, and the same rows to count:
@@ -64,12 +62,6 @@ def activity_values(user: Any, filters: ActivityFilters) -> tuple[QuerySet[Any],
     qs = filtered(user, filters)
     values: QuerySet[Any] = qs.order_by(*SORTS.get(filters.sort, SORTS["-start"])).values(*COLUMNS)
     return values, qs
-
-
-def _readable(user: Any, model: type[Organisation] | type[Person], ids: set[int]) -> set[int]:
-    if not ids:
-        return set()
-    return set(visible(user, model.objects.filter(pk__in=ids)).values_list("pk", flat=True))
 
 
 def _title(r: dict[str, Any], language: str) -> str:
@@ -87,8 +79,8 @@ def activity_rows(
 ) -> list[dict[str, Any]]:
     """A row names the lead organisation and the leader only if the user may read them."""
     records = list(records)
-    leads = _readable(user, Organisation, {r["lead_organisation_id"] for r in records} - {None})
-    leaders = _readable(user, Person, {r["leader_id"] for r in records} - {None})
+    leads = readable_ids(user, Organisation, (r["lead_organisation_id"] for r in records))
+    leaders = readable_ids(user, Person, (r["leader_id"] for r in records))
     org_names = names_by_owner(Organisation, leads)
     people_names = names_by_owner(Person, leaders)
     url = url_maker("activities:activity-detail")
@@ -127,7 +119,7 @@ def activity_rows(
             "leader_rank": r["leader_rank"],
             "lead_organisation": lead,
             "leader": leader,
-            "classification": _CLASSIFICATION[r["classification"]],
+            "classification": classification_name(r["classification"]),
             "embargo_until": r["embargo_until"],
             "is_demo": r["is_demo"],
             "version": r["version"],

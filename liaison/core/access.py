@@ -24,6 +24,7 @@ See docs/access.md.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
@@ -230,6 +231,14 @@ def _insider_q(p: Principal, model: type[Any], prefix: str) -> Q:
         )
     )
     return _paths_q(f"{prefix}owner__path", paths) | Q(shared)
+
+
+def readable_ids(user: Any, model: type[models.Model], ids: Iterable[int | None]) -> set[int]:
+    """Which of these ids of `model` records the user may read (one query; none for no ids)."""
+    wanted = {pk for pk in ids if pk is not None}
+    if not wanted:
+        return set()
+    return set(visible(user, model._default_manager.filter(pk__in=wanted)).values_list("pk", flat=True))
 
 
 def visible[M: models.Model](

@@ -18,6 +18,11 @@ class Classification(models.IntegerChoices):
     RESTRICTED = 2, _("Restricted")
 
 
+def classification_name(value: int) -> str:
+    """ "public", "internal" or "restricted": how the API names a classification."""
+    return Classification(value).name.lower()
+
+
 class Pillar(models.TextChoices):
     PARTY = "party", _("Party external relations")
     STATE = "state", _("State diplomacy")

@@ -16,11 +16,11 @@ from typing import Any
 from django.db.models import QuerySet
 from django.urls import reverse
 
-from liaison.core.access import visible, visible_q
+from liaison.core.access import readable_ids, visible_q
 from liaison.core.listed_names import names_by_owner
-from liaison.core.models import Classification, Pillar
+from liaison.core.models import Pillar, classification_name
 from liaison.directory.models import Organisation, OrganisationKind, Person, Position, display_name
-from liaison.directory.selectors import country_names
+from liaison.directory.selectors import LIST_POSITION_FIELDS, country_names
 
 ORGANISATION_COLUMNS = (
     "id",
@@ -37,19 +37,8 @@ ORGANISATION_COLUMNS = (
     "locality__code",
 )
 PERSON_COLUMNS = ("id", "sort_name", "classification", "version", "nationality__code")
-POSITION_COLUMNS = (
-    "id",
-    "person_id",
-    "organisation_id",
-    "title_en",
-    "title_vi",
-    "title_ar",
-    "start",
-    "end",
-    "source",
-)
+POSITION_COLUMNS = tuple(f for f in LIST_POSITION_FIELDS if f not in ("version", "organisation"))
 
-_CLASSIFICATION = {c.value: c.name.lower() for c in Classification}
 _PLACEHOLDER = 987654321
 
 
@@ -70,12 +59,7 @@ def organisation_rows(
     """The rows of `qs`: `organisation_values` of a queryset the access policy filtered, sliced.
     A row names its parent only if the user may read the parent."""
     records = list(qs)
-    parent_ids = {r["parent_id"] for r in records if r["parent_id"] is not None}
-    readable_parents = (
-        set(visible(user, Organisation.objects.filter(pk__in=parent_ids)).values_list("pk", flat=True))
-        if parent_ids
-        else set()
-    )
+    readable_parents = readable_ids(user, Organisation, (r["parent_id"] for r in records))
     for r in records:
         r["parent_visible"] = r["parent_id"] in readable_parents
     wanted = {r["id"] for r in records}
@@ -103,7 +87,7 @@ def organisation_rows(
             "locality": r["locality__code"],
             "valid_from": r["valid_from"],
             "valid_to": r["valid_to"],
-            "classification": _CLASSIFICATION[r["classification"]],
+            "classification": classification_name(r["classification"]),
             "version": r["version"],
             "url": url(r["id"]),
         }
@@ -182,7 +166,7 @@ def person_rows(
             "id": r["id"],
             "name": _name(people_names, r["id"], language, r["sort_name"]),
             "nationality": r["nationality__code"],
-            "classification": _CLASSIFICATION[r["classification"]],
+            "classification": classification_name(r["classification"]),
             "version": r["version"],
             "url": url(r["id"]),
             "current_positions": current,

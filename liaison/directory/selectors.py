@@ -21,7 +21,6 @@ from liaison.directory.models import (
     Country,
     Locality,
     Organisation,
-    OrganisationName,
     Person,
     Position,
     valid_on_q,
@@ -82,10 +81,6 @@ LIST_POSITION_FIELDS = (
     "source",
     "organisation",
 )
-
-
-def _organisation_names() -> QuerySet[OrganisationName]:
-    return OrganisationName.objects.only(*LIST_NAME_FIELDS, "organisation_id").order_by("id")
 
 
 def _in_visible_organisation(user: Any) -> Q:
