@@ -3,6 +3,7 @@
 from ninja import NinjaAPI
 
 from liaison.activities.api import router as activities_router
+from liaison.coordination.api import router as coordination_router
 from liaison.core.api_support import install_error_handlers
 from liaison.directory.api import router as directory_router
 
@@ -19,3 +20,4 @@ api = NinjaAPI(
 install_error_handlers(api)
 api.add_router("/directory", directory_router)
 api.add_router("/activities", activities_router)
+api.add_router("/coordination", coordination_router)

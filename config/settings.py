@@ -8,8 +8,10 @@ from __future__ import annotations
 import os
 import secrets
 from pathlib import Path
+from typing import Any
 
 import dj_database_url
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.csp import CSP
 from django.utils.translation import gettext_lazy as _
 
@@ -62,6 +64,7 @@ INSTALLED_APPS = [
     "liaison.accounts",
     "liaison.directory",
     "liaison.activities",
+    "liaison.coordination",
 ]
 
 MIDDLEWARE = [
@@ -176,6 +179,51 @@ else:
     MAILERS = {"default": {"BACKEND": "django.core.mail.backends.console.EmailBackend"}}
 DEFAULT_FROM_EMAIL = os.environ.get("DEFAULT_FROM_EMAIL", "liaison@localhost")
 
+# Background tasks (docs/tasks.md): application code uses django.tasks' `@task` and `enqueue`;
+# LIAISON_TASKS chooses what runs them. `thread`: worker threads in the server process (nothing
+# else to run; queued work is lost if the process dies). `immediate`: inside enqueue (the tests).
+# `celery`: Celery workers fed through Redis or RabbitMQ at LIAISON_BROKER_URL.
+TASK_QUEUES = ["default"]  # a queue added here needs a Celery worker that consumes it
+TASK_MODES = ("thread", "immediate", "celery")
+
+
+def tasks_setting(mode: str, *, broker_url: str = "", threads: int = 1) -> dict[str, dict[str, Any]]:
+    """The TASKS setting for a mode; a mode that cannot work is refused before anything starts."""
+    if mode == "thread":
+        backend: dict[str, Any] = {
+            "BACKEND": "liaison.core.tasks.ThreadBackend",
+            "OPTIONS": {"threads": threads},
+        }
+    elif mode == "immediate":
+        backend = {"BACKEND": "django.tasks.backends.immediate.ImmediateBackend"}
+    elif mode == "celery":
+        if not broker_url:
+            raise ImproperlyConfigured(
+                "LIAISON_TASKS=celery needs LIAISON_BROKER_URL, the broker's address: "
+                "redis://host:6379/0 or amqp://user:password@host:5672/vhost"
+            )
+        scheme = broker_url.split("://", 1)[0] if "://" in broker_url else ""
+        if scheme not in {"redis", "rediss", "amqp", "amqps", "pyamqp"}:
+            # Only the scheme is quoted: the address may hold a password.
+            raise ImproperlyConfigured(
+                f"LIAISON_BROKER_URL must start with redis://, rediss://, amqp:// or amqps://, "
+                f"not {scheme + '://' if scheme else 'without a scheme'}"
+            )
+        backend = {
+            "BACKEND": "liaison.core.tasks.CeleryBackend",
+            "OPTIONS": {"broker_url": broker_url, "queue_prefix": "liaison."},
+        }
+    else:
+        raise ImproperlyConfigured(f"LIAISON_TASKS must be one of {', '.join(TASK_MODES)}, not {mode!r}")
+    return {"default": {**backend, "QUEUES": list(TASK_QUEUES)}}
+
+
+TASKS = tasks_setting(
+    os.environ.get("LIAISON_TASKS", "thread").strip().lower() or "thread",
+    broker_url=os.environ.get("LIAISON_BROKER_URL", "").strip(),
+    threads=int(os.environ.get("LIAISON_TASK_THREADS", "1")),
+)
+
 # HTTPS is assumed unless switched off (the local demo and the tests serve plain HTTP).
 HTTPS = env_bool("LIAISON_HTTPS", not DEBUG)
 SESSION_COOKIE_SECURE = HTTPS
@@ -220,6 +268,8 @@ LOGGING = {
     "disable_existing_loggers": False,
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": os.environ.get("LIAISON_LOG_LEVEL", "WARNING")},
+    # Django's task framework logs every task's start and end at INFO: not worth a line each.
+    "loggers": {"django.tasks": {"level": os.environ.get("LIAISON_LOG_LEVEL", "WARNING")}},
 }
 
 # Imports: the largest file accepted (bytes).
@@ -227,3 +277,8 @@ LIAISON_IMPORT_MAX_BYTES = int(os.environ.get("LIAISON_IMPORT_MAX_BYTES", str(20
 
 # Attachments of activities: the largest file accepted (bytes).
 LIAISON_ATTACHMENT_MAX_BYTES = int(os.environ.get("LIAISON_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
+
+# Coordination: the address links in notification emails point to, and whether webhooks may
+# call plain http and private addresses (local development only; see docs/coordination.md).
+LIAISON_SITE_URL = os.environ.get("LIAISON_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+LIAISON_WEBHOOKS_ALLOW_INSECURE = env_bool("LIAISON_WEBHOOKS_ALLOW_INSECURE", DEBUG)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("accounts/", include("liaison.accounts.urls")),
     path("directory/", include("liaison.directory.urls")),
     path("activities/", include("liaison.activities.urls")),
+    path("coordination/", include("liaison.coordination.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -48,6 +48,10 @@ def cmd_demo(opts: argparse.Namespace) -> int:
 
     load_demo_activities(by=users["admin"])
     print(f"Demo activities: {Activity.objects.count()} (the seed articles' and synthetic ones marked Demo).")
+    from liaison.coordination.demo import load_demo_coordination
+
+    coordination = load_demo_coordination(by=users["admin"])
+    print("Demo coordination: {agreements} agreements, {notices} notices.".format(**coordination))
     url = f"http://{opts.host}:{opts.port}/"
     print("\nLiaison is ready at", url)
     print("Sign in as the demo administrator:")
@@ -62,7 +66,9 @@ def _serve(host: str, port: int, threads: int) -> int:
     from waitress import serve
 
     from config.wsgi import application
+    from liaison.core.tasks import start_periodic
 
+    start_periodic()  # periodic tasks, from this process unless Celery beat schedules them
     print(f"Serving on http://{host}:{port}/ (Ctrl-C stops)", flush=True)
     serve(application, host=host, port=port, threads=threads, ident="liaison")
     return 0

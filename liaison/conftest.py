@@ -3,7 +3,7 @@
 import pytest
 from django.test import override_settings
 
-pytest_plugins = ["liaison.core.tests.browser"]
+pytest_plugins = ["liaison.core.tests.browser", "liaison.core.tests.brokers"]
 
 # Django's default hasher takes over a second per password on CI's machine, and the tests make
 # and sign in many users. A test about hashing itself can set `settings.PASSWORD_HASHERS` again.

@@ -64,13 +64,17 @@ from liaison.activities.schemas import (
     TransitionIn,
 )
 from liaison.activities.validation import zone
-from liaison.core.access import can_change, readable_ids, visible
+from liaison.core.access import can_change, readable_ids
 from liaison.core.api_support import AUTH, ErrorOut, check_if_match, clamp, etag, list_response
 from liaison.core.htmx import capped_count
 from liaison.core.listed_names import names_of
 from liaison.core.models import AuditedModel, Classification
+from liaison.directory.api_refs import countries as _countries
+from liaison.directory.api_refs import country as _country
+from liaison.directory.api_refs import organisation as _organisation
+from liaison.directory.api_refs import organisations as _organisations
 from liaison.directory.models import Country, Locality, Organisation, Person, display_name
-from liaison.directory.permissions import get_organisation_for_user, get_person_for_user
+from liaison.directory.permissions import get_person_for_user
 
 router = Router(auth=AUTH, tags=["activities"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 404: ErrorOut, 412: ErrorOut}
@@ -342,45 +346,11 @@ def _with_etag(response: HttpResponse, record: AuditedModel) -> None:
 # --- input: ids and codes to records ----------------------------------------------------------
 
 
-def _organisation(user: Any, pk: int, field: str) -> Organisation:
-    """An organisation the user may read; a hidden one is refused like a missing one."""
-    try:
-        return get_organisation_for_user(user, pk)
-    except Http404:
-        raise ValidationError({field: [_("No organisation %(id)s.") % {"id": pk}]}) from None
-
-
-def _organisations(user: Any, ids: list[int], field: str) -> list[Organisation]:
-    found = list(visible(user, Organisation.objects.filter(pk__in=ids)))
-    missing = sorted(set(ids) - {o.pk for o in found})
-    if missing:
-        raise ValidationError({field: [_("No organisation %(id)s.") % {"id": pk} for pk in missing]})
-    return found
-
-
 def _person(user: Any, pk: int, field: str) -> Person:
     try:
         return get_person_for_user(user, pk)
     except Http404:
         raise ValidationError({field: [_("No person %(id)s.") % {"id": pk}]}) from None
-
-
-def _country(code: str, field: str) -> Country:
-    country = Country.objects.filter(code=code.upper()).first()
-    if country is None:
-        raise ValidationError({field: [_("Unknown ISO 3166 country code “%(code)s”.") % {"code": code}]})
-    return country
-
-
-def _countries(codes: list[str], field: str) -> list[Country]:
-    wanted = {c.upper() for c in codes}
-    found = list(Country.objects.filter(code__in=wanted))
-    missing = sorted(wanted - {c.code for c in found})
-    if missing:
-        raise ValidationError(
-            {field: [_("Unknown ISO 3166 country code “%(code)s”.") % {"code": c} for c in missing]}
-        )
-    return found
 
 
 def _locality(ref: int | str, field: str) -> Locality:

@@ -23,6 +23,7 @@ from liaison.activities.models import (
     StatusChange,
     pillars_value,
 )
+from liaison.activities.signals import activity_changed
 from liaison.activities.validation import check_locality_on, local_date, require, zone
 from liaison.core import access, audit, search
 from liaison.core.access import Action
@@ -170,6 +171,7 @@ def create_activity(*, by: Any, data: ActivityInput) -> Activity:
     StatusChange.objects.create(activity=activity, from_status="", to_status=activity.status, by=_user(by))
     _set_relations(activity, data, creating=True)
     _refresh_derived(activity)
+    activity_changed.send(sender=Activity, activity=activity, kind="created", fields=[])
     return activity
 
 
@@ -177,7 +179,9 @@ def _user(by: Any) -> Any:
     return by if getattr(by, "is_authenticated", False) else None
 
 
-def _set_relations(activity: Activity, data: ActivityInput, *, creating: bool) -> None:
+def _set_relations(activity: Activity, data: ActivityInput, *, creating: bool) -> list[str]:
+    """Set the many-to-many relations; the names of those that changed."""
+    changed = []
     for name in _RELATIONS:
         wanted = list(getattr(data, name))
         manager = getattr(activity, name)
@@ -186,6 +190,8 @@ def _set_relations(activity: Activity, data: ActivityInput, *, creating: bool) -
         if before != after:
             manager.set(wanted)
             audit.record_note(activity, {name: [before, after]})
+            changed.append(name)
+    return changed
 
 
 def input_from(activity: Activity) -> ActivityInput:
@@ -211,14 +217,18 @@ def update_activity(*, by: Any, activity: Activity, version: int | None, changes
     assert data.owner is not None
     if data.owner != activity.owner or data.classification != activity.classification:
         require(access.can_create(by, owner=data.owner, classification=data.classification))
+    before = {name: getattr(activity, name) for name in (*_SCALARS, "owner", "pillars")}
     for name in _SCALARS:
         setattr(activity, name, getattr(data, name))
     activity.owner = data.owner
     activity.pillars = pillars_value(data.pillars)
     activity.high_level = data.leader_rank in HIGH_LEVEL_RANKS
+    changed = [name for name, value in before.items() if getattr(activity, name) != value]
     activity.save()
-    _set_relations(activity, data, creating=False)
+    changed += _set_relations(activity, data, creating=False)
     _refresh_derived(activity)
+    if changed:
+        activity_changed.send(sender=Activity, activity=activity, kind="updated", fields=changed)
     return activity
 
 
@@ -231,6 +241,7 @@ def delete_activity(*, by: Any, activity: Activity) -> None:
     transaction.on_commit(lambda: [f.delete(save=False) for f in stored])
     for related in ("delegations", "sessions", "sites", "outcomes", "attachments", "sources"):
         getattr(activity, related).all().delete()
+    activity_changed.send(sender=Activity, activity=activity, kind="deleted", fields=[])
     activity.delete()
 
 
@@ -273,4 +284,5 @@ def transition(
         activity=activity, from_status=before, to_status=to_status, by=_user(by), note=note
     )
     participation.refresh(activity)
+    activity_changed.send(sender=Activity, activity=activity, kind="status", fields=["status"])
     return activity

@@ -68,6 +68,25 @@ def pillar_label(value: str) -> str:
 
 
 @register.filter
+def timedelta_label(value: Any) -> str:
+    """A duration as days and hours ("3 days, 4 hours"); negative durations read as "−"."""
+    from django.utils.translation import ngettext
+
+    if value is None:
+        return ""
+    seconds = int(value.total_seconds())
+    sign = "−" if seconds < 0 else ""
+    seconds = abs(seconds)
+    days, hours = seconds // 86400, (seconds % 86400) // 3600
+    parts = []
+    if days:
+        parts.append(ngettext("%(n)d day", "%(n)d days", days) % {"n": days})
+    if hours or not days:
+        parts.append(ngettext("%(n)d hour", "%(n)d hours", hours) % {"n": hours})
+    return sign + ", ".join(parts)
+
+
+@register.filter
 def get_item(mapping: dict[str, Any], key: str) -> Any:
     return mapping.get(key)
 
