@@ -14,9 +14,18 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from liaison.accounts.models import User
-from liaison.coordination import health, inbox, services
+from liaison.activities.models import Activity
+from liaison.coordination import health, inbox, plan, services
 from liaison.coordination import notices as notice_rules
-from liaison.coordination.models import Agreement, Delivery, Notice, SharingRule, WebhookEndpoint, split
+from liaison.coordination.models import (
+    Agreement,
+    Delivery,
+    Notice,
+    PlanItem,
+    SharingRule,
+    WebhookEndpoint,
+    split,
+)
 from liaison.coordination.schemas import (
     AgreementIn,
     AgreementListOut,
@@ -28,13 +37,16 @@ from liaison.coordination.schemas import (
     HealthOut,
     NoticeDetailOut,
     NoticeListOut,
+    PlanItemIn,
+    PlanItemOut,
+    PlanItemPatch,
     RuleIn,
     RuleOut,
     RulePatch,
     WebhookIn,
     WebhookOut,
 )
-from liaison.core.access import Action, get_for_user, visible
+from liaison.core.access import Action, get_for_user, readable_ids, visible
 from liaison.core.api_support import AUTH, ErrorOut, check_if_match, clamp, etag, list_response
 from liaison.core.htmx import capped_count
 from liaison.directory.api_refs import countries, country, organisation, organisations
@@ -429,3 +441,95 @@ def webhook_deliveries(request: HttpRequest, endpoint_id: int, limit: int = 50) 
         }
         for d in deliveries
     ]
+
+
+# --- annual joint plans -----------------------------------------------------------------------
+
+
+def _plan_item_out(item: PlanItem, user: Any) -> dict[str, Any]:
+    from django.utils import timezone
+
+    activities = list(item.activities.all())
+    readable = readable_ids(user, Activity, [a.pk for a in activities])
+    return {
+        "id": item.pk,
+        "title_en": item.title_en,
+        "title_vi": item.title_vi,
+        "title_ar": item.title_ar,
+        "responsible": sorted(o.pk for o in item.responsible.all()),
+        "starts_on": item.starts_on,
+        "ends_on": item.ends_on,
+        "activities": sorted(a.pk for a in activities if a.pk in readable),
+        "state": item.state([a.status for a in activities], timezone.localdate()),
+        "notes": item.notes,
+        "version": item.version,
+    }
+
+
+def _plan_values(user: Any, sent: dict[str, Any]) -> dict[str, Any]:
+    values = dict(sent)
+    if "responsible" in values:
+        values["responsible"] = organisations(user, values["responsible"], "responsible")
+    if "activities" in values:
+        wanted = set(values["activities"])
+        found = list(visible(user, Activity.objects.filter(pk__in=wanted)))
+        missing = sorted(wanted - {a.pk for a in found})
+        if missing:
+            raise ValidationError({"activities": [_("No activity %(id)s.") % {"id": pk} for pk in missing]})
+        values["activities"] = found
+    return values
+
+
+def _plan_item(request: HttpRequest, agreement_id: int, item_id: int) -> PlanItem:
+    agreement = _agreement(request, agreement_id, Action.CHANGE)
+    item: PlanItem | None = agreement.plan_items.filter(pk=item_id).first()
+    if item is None:
+        raise Http404
+    return item
+
+
+@router.get("/agreements/{int:agreement_id}/plan-items", response={200: list[PlanItemOut], **READ_ERRORS})
+def list_plan_items(request: HttpRequest, agreement_id: int) -> list[dict[str, Any]]:
+    """The items of an agreement's joint plan; `state` follows from the carrying activities."""
+    agreement = _agreement(request, agreement_id)
+    items = agreement.plan_items.prefetch_related("responsible", "activities").order_by("starts_on", "id")
+    return [_plan_item_out(item, request.user) for item in items]
+
+
+@router.post("/agreements/{int:agreement_id}/plan-items", response={201: PlanItemOut, **ERRORS})
+def add_plan_item(request: HttpRequest, agreement_id: int, payload: PlanItemIn) -> Status[dict[str, Any]]:
+    agreement = _agreement(request, agreement_id, Action.CHANGE)
+    values = _plan_values(request.user, payload.dict())
+    item = plan.add_plan_item(by=request.user, agreement=agreement, data=plan.PlanItemInput(**values))
+    return Status(201, _plan_item_out(item, request.user))
+
+
+@router.patch(
+    "/agreements/{int:agreement_id}/plan-items/{int:item_id}", response={200: PlanItemOut, **ERRORS}
+)
+def patch_plan_item(
+    request: HttpRequest, agreement_id: int, item_id: int, payload: PlanItemPatch
+) -> dict[str, Any]:
+    item = _plan_item(request, agreement_id, item_id)
+    check_if_match(request, item)
+    sent = payload.dict(exclude_unset=True)
+    _refuse_nulls(sent, {"starts_on", "ends_on"})
+    current = {
+        "responsible": list(item.responsible.all()),
+        "activities": [
+            a for a in item.activities.all() if a.pk in readable_ids(request.user, Activity, [a.pk])
+        ],
+        **{
+            name: getattr(item, name)
+            for name in ("title_en", "title_vi", "title_ar", "starts_on", "ends_on", "notes")
+        },
+    }
+    current.update(_plan_values(request.user, sent))
+    item = plan.update_plan_item(by=request.user, item=item, data=plan.PlanItemInput(**current))
+    return _plan_item_out(item, request.user)
+
+
+@router.delete("/agreements/{int:agreement_id}/plan-items/{int:item_id}", response={204: None, **ERRORS})
+def delete_plan_item(request: HttpRequest, agreement_id: int, item_id: int) -> Status[None]:
+    plan.delete_plan_item(by=request.user, item=_plan_item(request, agreement_id, item_id))
+    return Status(204, None)

@@ -201,8 +201,50 @@ def _agreements(by: Any) -> list[Agreement]:
                     shared_fields=[SharedField.TITLE, SharedField.LEAD, SharedField.PLACE],
                 ),
             )
+        _plan_items(by, plan, cerc=cerc, vufo=vufo)
         created.append(plan)
     return created
+
+
+def _plan_items(by: Any, agreement: Agreement, *, cerc: Organisation, vufo: Organisation) -> None:
+    """Three items of the demo plan: one carried out by the VUFO–MOFA conference of article 004,
+    one by VUFO's people-to-people activities around today, one overdue with nothing done."""
+    from liaison.coordination import plan
+
+    today = timezone.localdate()
+    conference = list(Activity.objects.filter(external_key="seed:vufo-mofa-coordination"))
+    around = list(
+        Activity.objects.filter(
+            lead_organisation=vufo,
+            starts_at__date__gte=today - dt.timedelta(days=60),
+            starts_at__date__lte=today + dt.timedelta(days=60),
+        ).order_by("starts_at")[:3]
+    )
+    items = [
+        plan.PlanItemInput(
+            responsible=[vufo],
+            title_en="Agree the coordination mechanism between the people's channel and MOFA",
+            title_vi="Thống nhất cơ chế phối hợp giữa kênh nhân dân và Bộ Ngoại giao",
+            activities=conference,
+        ),
+        plan.PlanItemInput(
+            responsible=[vufo],
+            title_en="Friendship exchanges with partner countries' people's organisations",
+            title_vi="Giao lưu hữu nghị với các tổ chức nhân dân nước đối tác",
+            starts_on=today - dt.timedelta(days=60),
+            ends_on=today + dt.timedelta(days=60),
+            activities=around,
+        ),
+        plan.PlanItemInput(
+            responsible=[cerc, vufo],
+            title_en="Training on external information for provincial friendship unions",
+            title_vi="Tập huấn thông tin đối ngoại cho liên hiệp hữu nghị các tỉnh",
+            starts_on=today - dt.timedelta(days=120),
+            ends_on=today - dt.timedelta(days=30),
+        ),
+    ]
+    for data in items:
+        plan.add_plan_item(by=by, agreement=agreement, data=data)
 
 
 def _entered(activity: Activity, rng: random.Random, now: dt.datetime) -> dt.datetime:

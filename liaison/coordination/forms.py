@@ -361,3 +361,62 @@ class HolidayForm(forms.Form):
     country = CountryChoiceField(label=_("Country"))
     date = forms.DateField(label=_("Date"), widget=_date_input())
     name = forms.CharField(label=_("Name"), max_length=200)
+
+
+# --- Annual joint plans -----------------------------------------------------------------------
+
+
+class PartiesChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Organisation) -> str:
+        return organisation_label(obj)
+
+
+class ActivitiesChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-arg]
+    def label_from_instance(self, obj: Any) -> str:
+        return f"{obj.starts_at:%Y-%m-%d} · {obj.title_in(get_language() or 'en')}"
+
+
+class PlanItemForm(forms.Form):
+    """An item of an annual joint plan. Offered: the agreement's parties (and their units) as
+    responsible, and as carrying activities the latest ones the user may read that the parties
+    lead, within the agreement's period."""
+
+    title_en = forms.CharField(label=_("Title (English)"), max_length=500, required=False)
+    title_vi = forms.CharField(label=_("Title (Vietnamese)"), max_length=500, required=False)
+    title_ar = forms.CharField(
+        label=_("Title (Arabic)"),
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"dir": "rtl"}),
+    )
+    responsible = PartiesChoiceField(label=_("Responsible"), queryset=Organisation.objects.none())
+    starts_on = forms.DateField(label=_("From"), required=False, widget=_date_input())
+    ends_on = forms.DateField(label=_("By"), required=False, widget=_date_input())
+    activities = ActivitiesChoiceField(
+        label=_("Carried out by"),
+        queryset=Organisation.objects.none(),
+        required=False,
+        help_text=_("The activities that carry the item out; its state follows from theirs."),
+    )
+    notes = forms.CharField(label=_("Notes"), required=False, widget=forms.Textarea(attrs={"rows": 3}))
+
+    def __init__(self, *args: Any, user: Any, agreement: Any, **kwargs: Any) -> None:
+        from django.db.models import Q
+
+        from liaison.activities.models import Activity
+
+        super().__init__(*args, **kwargs)
+        below = Q(pk__in=[])
+        for party in agreement.parties.all():
+            below |= Q(path__startswith=party.path)
+        parties = Organisation.objects.filter(below).prefetch_related("names")
+        self.fields["responsible"].queryset = parties  # type: ignore[attr-defined]
+        activities = visible(user, Activity.objects.filter(lead_organisation__in=parties.values("pk")))
+        activities = activities.filter(starts_at__date__gte=agreement.starts_on)
+        if agreement.ends_on is not None:
+            activities = activities.filter(starts_at__date__lte=agreement.ends_on)
+        latest = list(activities.order_by("-starts_at").values_list("pk", flat=True)[:300])
+        chosen = [a.pk for a in self.initial.get("activities", [])]
+        self.fields["activities"].queryset = Activity.objects.filter(  # type: ignore[attr-defined]
+            pk__in=[*latest, *chosen]
+        ).order_by("-starts_at")

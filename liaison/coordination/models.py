@@ -132,6 +132,55 @@ class ContactPoint(AuditedModel):
         return self.agreement
 
 
+class PlanItemState(models.TextChoices):
+    PLANNED = "planned", _("Planned")
+    SCHEDULED = "scheduled", _("Scheduled (an activity carries it)")
+    DONE = "done", _("Done")
+    OVERDUE = "overdue", _("Overdue (no activity by its end)")
+
+
+class PlanItem(AuditedModel):
+    """An item of an annual joint plan: what is to be done, by whom, when, and the activities that
+    carry it out (its state follows from them)."""
+
+    agreement = models.ForeignKey(Agreement, on_delete=models.CASCADE, related_name="plan_items")
+    title_en = models.CharField(_("title (English)"), max_length=500, blank=True)
+    title_vi = models.CharField(_("title (Vietnamese)"), max_length=500, blank=True)
+    title_ar = models.CharField(_("title (Arabic)"), max_length=500, blank=True)
+    responsible = models.ManyToManyField(Organisation, related_name="+", verbose_name=_("responsible"))
+    starts_on = models.DateField(_("from"), null=True, blank=True)
+    ends_on = models.DateField(_("by"), null=True, blank=True)
+    activities = models.ManyToManyField(
+        "activities.Activity", blank=True, related_name="plan_items", verbose_name=_("carried out by")
+    )
+    notes = models.TextField(_("notes"), blank=True)
+
+    class Meta:
+        verbose_name = _("plan item")
+        verbose_name_plural = _("plan items")
+        ordering = ["agreement_id", "starts_on", "id"]
+
+    def __str__(self) -> str:
+        return self.title_en or self.title_vi or self.title_ar or f"Item {self.pk}"
+
+    def audit_subject(self) -> AuditedModel:
+        return self.agreement
+
+    def title_in(self, language: str) -> str:
+        return getattr(self, f"title_{language}", "") or str(self)
+
+    def state(self, activity_statuses: list[str], today: Any) -> str:
+        """Done once an activity carrying it is done or reported; scheduled while one is planned;
+        overdue when its end passed with none; planned before that."""
+        if any(s in ("done", "reported") for s in activity_statuses):
+            return PlanItemState.DONE
+        if any(s not in ("cancelled",) for s in activity_statuses):
+            return PlanItemState.SCHEDULED
+        if self.ends_on is not None and self.ends_on < today:
+            return PlanItemState.OVERDUE
+        return PlanItemState.PLANNED
+
+
 class Trigger(models.TextChoices):
     CREATED = "created", _("is recorded")
     DATES = "dates", _("changes its dates")

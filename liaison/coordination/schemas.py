@@ -274,4 +274,40 @@ class DeliveryOut(Schema):
     log: list[AttemptOut]
 
 
+class PlanItemOut(Schema):
+    id: int
+    title_en: str
+    title_vi: str
+    title_ar: str
+    responsible: list[int]
+    starts_on: dt.date | None
+    ends_on: dt.date | None
+    activities: list[int] = Field(description="The carrying activities you may see.")
+    state: str = Field(description="planned, scheduled, done or overdue (from the activities).")
+    notes: str
+    version: int
+
+
+class PlanItemIn(In):
+    responsible: list[int]
+    title_en: str = Field("", max_length=500)
+    title_vi: str = Field("", max_length=500)
+    title_ar: str = Field("", max_length=500)
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    activities: list[int] = []
+    notes: str = ""
+
+
+class PlanItemPatch(In):
+    responsible: list[int] | None = None
+    title_en: str | None = Field(None, max_length=500)
+    title_vi: str | None = Field(None, max_length=500)
+    title_ar: str | None = Field(None, max_length=500)
+    starts_on: dt.date | None = None
+    ends_on: dt.date | None = None
+    activities: list[int] | None = None
+    notes: str | None = None
+
+
 AgreementOut.model_rebuild()

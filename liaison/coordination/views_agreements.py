@@ -50,6 +50,7 @@ from liaison.coordination.models import (
     Trigger,
     split,
 )
+from liaison.coordination.views_plan import plan_rows
 from liaison.core import access
 from liaison.core.access import Action, Role
 from liaison.core.audit import history_for
@@ -420,6 +421,7 @@ def _detail_context(
         "in_force": _in_force(agreement, timezone.localdate()),
         "can_delete": access.can_delete(user, agreement),
         "history": history_for(agreement)[:200],
+        "plan_items": plan_rows(user, agreement, language),
     }
 
 

@@ -30,7 +30,12 @@ class CoordinationDemoTests(TestCase):
     def test_the_vufo_mofa_mechanism_and_the_directive_12_plan_exist(self):
         vufo_mofa = Agreement.objects.get(code=CODE_VUFO_MOFA)
         assert vufo_mofa.parties.count() == 2 and vufo_mofa.rules.count() == 2
-        assert Agreement.objects.get(code=CODE_DIRECTIVE_12).parties.count() == 3
+        directive_12 = Agreement.objects.get(code=CODE_DIRECTIVE_12)
+        assert directive_12.parties.count() == 3
+        states = {item.title_en: item for item in directive_12.plan_items.all()}
+        assert len(states) == 3
+        carried = states["Agree the coordination mechanism between the people's channel and MOFA"]
+        assert carried.activities.filter(external_key="seed:vufo-mofa-coordination").exists()
 
     def test_notices_some_on_time_some_late_and_escalated(self):
         notices = Notice.objects.filter(agreement__code=CODE_VUFO_MOFA)
