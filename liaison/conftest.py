@@ -22,3 +22,26 @@ def _empty_cache():
     from django.core.cache import cache
 
     cache.clear()
+
+
+def _flushes_the_database(request: pytest.FixtureRequest) -> bool:
+    marker = request.node.get_closest_marker("django_db")
+    transactional = bool(marker and marker.kwargs.get("transaction"))
+    return transactional or bool(
+        {"transactional_db", "live_server", "celery_broker"} & set(request.fixturenames)
+    )
+
+
+@pytest.fixture(autouse=True)
+def _reference_data_after_a_flush(request: pytest.FixtureRequest, django_db_blocker):
+    """A transactional test (browser, broker) ends by emptying every table, the reference data the
+    migrations loaded included; the next test of the same process must find the countries and
+    Viet Nam's provinces again, whichever test ran before it."""
+    yield
+    if not _flushes_the_database(request):
+        return
+    from liaison.directory import reference
+
+    with django_db_blocker.unblock():
+        reference.load_countries()
+        reference.load_vietnam_provinces()

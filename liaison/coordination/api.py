@@ -50,6 +50,7 @@ from liaison.core.access import Action, get_for_user, readable_ids, visible
 from liaison.core.api_support import AUTH, ErrorOut, check_if_match, clamp, etag, list_response
 from liaison.core.htmx import capped_count
 from liaison.directory.api_refs import countries, country, organisation, organisations
+from liaison.directory.models import Organisation
 
 router = Router(auth=AUTH, tags=["coordination"])
 ERRORS: dict[int, Any] = {400: ErrorOut, 404: ErrorOut, 412: ErrorOut}
@@ -166,7 +167,11 @@ def _rule_out(rule: SharingRule) -> dict[str, Any]:
     }
 
 
-def _agreement_out(agreement: Agreement) -> dict[str, Any]:
+def _agreement_out(agreement: Agreement, user: Any) -> dict[str, Any]:
+    """A party the reader may not see is left out (as the activities API leaves out hidden
+    references)."""
+    parties = [p.pk for p in agreement.parties.all()]
+    readable = readable_ids(user, Organisation, parties)
     return {
         "id": agreement.pk,
         "kind": agreement.kind,
@@ -175,7 +180,7 @@ def _agreement_out(agreement: Agreement) -> dict[str, Any]:
         "title_vi": agreement.title_vi,
         "title_ar": agreement.title_ar,
         "owner": agreement.owner_id,
-        "parties": sorted(p.pk for p in agreement.parties.all()),
+        "parties": sorted(pk for pk in parties if pk in readable),
         "fields": agreement.field_list,
         "signed_on": agreement.signed_on,
         "starts_on": agreement.starts_on,
@@ -200,7 +205,7 @@ def list_agreements(request: HttpRequest, limit: int = 50, offset: int = 0) -> d
     limit, offset = clamp(limit, offset)
     agreements = visible(request.user, _agreements().order_by("-starts_on", "id"))
     count, exact = capped_count(agreements)
-    items = [_agreement_out(a) for a in agreements[offset : offset + limit]]
+    items = [_agreement_out(a, request.user) for a in agreements[offset : offset + limit]]
     return {"count": count, "count_exact": exact, "limit": limit, "offset": offset, "items": items}
 
 
@@ -215,7 +220,7 @@ def _agreement(request: HttpRequest, pk: int, action: Action = Action.READ) -> A
 def get_agreement(request: HttpRequest, agreement_id: int, response: HttpResponse) -> dict[str, Any]:
     agreement = _agreement(request, agreement_id)
     response["ETag"] = etag(agreement)
-    return _agreement_out(agreement)
+    return _agreement_out(agreement, request.user)
 
 
 def _users(usernames: list[str]) -> list[User]:
@@ -252,7 +257,7 @@ def create_agreement(
     agreement = _agreement(request, agreement.pk)
     response["ETag"] = etag(agreement)
     response["Location"] = reverse("api:agreement", args=[agreement.pk])
-    return Status(201, _agreement_out(agreement))
+    return Status(201, _agreement_out(agreement, request.user))
 
 
 @router.patch("/agreements/{int:agreement_id}", response={200: AgreementOut, **ERRORS})
@@ -269,7 +274,7 @@ def patch_agreement(
     )
     agreement = _agreement(request, agreement_id)
     response["ETag"] = etag(agreement)
-    return _agreement_out(agreement)
+    return _agreement_out(agreement, request.user)
 
 
 @router.delete("/agreements/{int:agreement_id}", response={204: None, **ERRORS})
@@ -359,7 +364,7 @@ def get_health(
         raise ValidationError({"side": [_("Choose source or recipient.")]})
     notices = health.scope(request.user, agreement=agreement, organisation=organisation, side=side)
     start, end = health.year_bounds(year)
-    return health.as_dict(health.measure(notices, start, end, language=get_language()))
+    return health.as_dict(health.measure(notices, start, end, language=get_language(), reader=request.user))
 
 
 # --- webhook endpoints ------------------------------------------------------------------------
@@ -451,12 +456,15 @@ def _plan_item_out(item: PlanItem, user: Any) -> dict[str, Any]:
 
     activities = list(item.activities.all())
     readable = readable_ids(user, Activity, [a.pk for a in activities])
+    responsible = [o.pk for o in item.responsible.all()]
     return {
         "id": item.pk,
         "title_en": item.title_en,
         "title_vi": item.title_vi,
         "title_ar": item.title_ar,
-        "responsible": sorted(o.pk for o in item.responsible.all()),
+        "responsible": sorted(
+            pk for pk in responsible if pk in readable_ids(user, Organisation, responsible)
+        ),
         "starts_on": item.starts_on,
         "ends_on": item.ends_on,
         "activities": sorted(a.pk for a in activities if a.pk in readable),
@@ -515,7 +523,9 @@ def patch_plan_item(
     sent = payload.dict(exclude_unset=True)
     _refuse_nulls(sent, {"starts_on", "ends_on"})
     current = {
-        "responsible": list(item.responsible.all()),
+        "responsible": [
+            o for o in item.responsible.all() if o.pk in readable_ids(request.user, Organisation, [o.pk])
+        ],
         "activities": [
             a for a in item.activities.all() if a.pk in readable_ids(request.user, Activity, [a.pk])
         ],

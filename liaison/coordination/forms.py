@@ -409,8 +409,9 @@ class PlanItemForm(forms.Form):
         below = Q(pk__in=[])
         for party in agreement.parties.all():
             below |= Q(path__startswith=party.path)
-        parties = Organisation.objects.filter(below).prefetch_related("names")
-        self.fields["responsible"].queryset = parties  # type: ignore[attr-defined]
+        parties = Organisation.objects.filter(below)
+        # Offered: those the user may see (the service keeps the hidden ones already responsible).
+        self.fields["responsible"].queryset = visible(user, parties).prefetch_related("names")  # type: ignore[attr-defined]
         activities = visible(user, Activity.objects.filter(lead_organisation__in=parties.values("pk")))
         activities = activities.filter(starts_at__date__gte=agreement.starts_on)
         if agreement.ends_on is not None:

@@ -19,6 +19,7 @@ from typing import Any
 
 from django.db.models import Count, DurationField, ExpressionWrapper, F, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from liaison.coordination.models import (
     WAITING,
@@ -31,7 +32,7 @@ from liaison.coordination.models import (
     NoticeKind,
     NoticeTally,
 )
-from liaison.core.access import visible
+from liaison.core.access import readable_ids, visible
 from liaison.core.listed_names import names_by_owner
 from liaison.directory.models import Organisation, display_name
 
@@ -114,7 +115,8 @@ def scope(
     agreement_ids = tuple(readable.values_list("pk", flat=True))
     organisation_ids = None
     if organisation is not None:
-        org = Organisation.objects.filter(pk=organisation).only("path").first()
+        # One the user may not see counts like a missing one: nothing.
+        org = visible(user, Organisation.objects.filter(pk=organisation)).only("path").first()
         path = org.path if org is not None else "-"
         organisation_ids = tuple(
             Organisation.objects.filter(path__startswith=path).values_list("pk", flat=True)
@@ -138,7 +140,9 @@ def _median(histogram: list[tuple[int, int]]) -> int | None:
     return None
 
 
-def measure(where: Scope, start: dt.date, end: dt.date, *, language: str, now: Any = None) -> Health:
+def measure(
+    where: Scope, start: dt.date, end: dt.date, *, language: str, now: Any = None, reader: Any = None
+) -> Health:
     """The figures of the notices `where` covers, about activities starting from `start` up to
     `end` (exclusive)."""
     now = now or timezone.now()
@@ -183,11 +187,12 @@ def measure(where: Scope, start: dt.date, end: dt.date, *, language: str, now: A
     health.escalations = Escalation.objects.filter(in_period).count()
     health.failed_deliveries = Delivery.objects.filter(in_period, status=DeliveryStatus.FAILED).count()
     health.stuck_changes = ActivityChange.objects.filter(processed_at__isnull=True).exclude(error="").count()
-    health.late_rows = _late_rows(first, language)
+    health.late_rows = _late_rows(first, language, reader)
     return health
 
 
-def _late_rows(first: QuerySet[Notice], language: str) -> list[LateRow]:
+def _late_rows(first: QuerySet[Notice], language: str, reader: Any) -> list[LateRow]:
+    """The worst late first notices; an organisation `reader` may not see is not named."""
     lateness = ExpressionWrapper(F("sent_at") - F("due_at"), output_field=DurationField())
     # The worst ids first, from the partial index `notice_agreement_late` alone; then their rows.
     worst = list(
@@ -213,7 +218,14 @@ def _late_rows(first: QuerySet[Notice], language: str) -> list[LateRow]:
             "payload__kind",
         )
     )
-    names = names_by_owner(Organisation, {r["source_id"] for r in rows} | {r["recipient_id"] for r in rows})
+    org_ids = {r["source_id"] for r in rows} | {r["recipient_id"] for r in rows}
+    shown = readable_ids(reader, Organisation, org_ids) if reader is not None else org_ids
+    names = names_by_owner(Organisation, shown)
+    hidden = _("an organisation you cannot see")
+
+    def name(pk: int) -> str:
+        return display_name(names.get(pk, ()), language) if pk in shown else hidden
+
     escalated = set(
         Escalation.objects.filter(notice__uid__in=[r["uid"] for r in rows]).values_list(
             "notice__uid", flat=True
@@ -227,8 +239,8 @@ def _late_rows(first: QuerySet[Notice], language: str) -> list[LateRow]:
             uid=str(r["uid"]),
             title=r["title"] or str(kinds.get(r["payload__kind"], "")),
             activity=r["activity_ref"],
-            source=display_name(names.get(r["source_id"], ()), language),
-            recipient=display_name(names.get(r["recipient_id"], ()), language),
+            source=name(r["source_id"]),
+            recipient=name(r["recipient_id"]),
             starts_at=r["starts_at"],
             due_at=r["due_at"],
             sent_at=r["sent_at"],

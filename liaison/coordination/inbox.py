@@ -16,7 +16,7 @@ from django.db.models import Q, QuerySet
 from django.http import QueryDict
 
 from liaison.coordination.models import WAITING, Escalation, Notice, NoticeKind, NoticeRead, NoticeStatus
-from liaison.core.access import principal_for
+from liaison.core.access import principal_for, readable_ids
 from liaison.core.listed_names import names_by_owner
 from liaison.directory.models import Organisation, display_name
 
@@ -137,7 +137,13 @@ def notice_rows(user: Any, page: Any, language: str) -> list[dict[str, Any]]:
     if not rows:
         return []
     org_ids = {r["source_id"] for r in rows} | {r["recipient_id"] for r in rows}
-    names = names_by_owner(Organisation, org_ids)
+    # An organisation the reader may not see is not named (the notice's payload is what it shows).
+    readable = readable_ids(user, Organisation, org_ids)
+    names = names_by_owner(Organisation, readable)
+
+    def org(pk: int) -> dict[str, Any] | None:
+        return {"id": pk, "name": display_name(names.get(pk, ()), language)} if pk in readable else None
+
     opened = set(
         NoticeRead.objects.filter(user_id=user.pk, notice_id__in=[r["id"] for r in rows]).values_list(
             "notice_id", flat=True

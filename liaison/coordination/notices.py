@@ -117,9 +117,10 @@ def respond(*, by: Any, notice: Notice, kind: str, note: str = "") -> NoticeResp
     if kind not in allowed_responses(by, locked):
         if not (can_answer(by, locked) or can_reply(by, locked)):
             raise PermissionDenied(_("You may not answer this notice."))
-        raise ValidationError(
-            {"kind": [_("This notice cannot be answered so now: it was superseded or closed.")]}
-        )
+        if not locked.current or locked.status not in (*WAITING, NoticeStatus.ACKNOWLEDGED):
+            closed = _("This notice can no longer be answered: a later notice replaced it, or it was closed.")
+            raise ValidationError({"kind": [closed]})
+        raise ValidationError({"kind": [_("This answer is not open to you on this notice now.")]})
     if kind in (ResponseKind.ASK, ResponseKind.DECLINE, ResponseKind.REPLY) and not note.strip():
         raise ValidationError({"note": [_("Say what you need, or why.")]})
     now = timezone.now()

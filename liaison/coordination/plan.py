@@ -80,10 +80,12 @@ def add_plan_item(*, by: Any, agreement: Agreement, data: PlanItemInput) -> Plan
 
 @transaction.atomic
 def update_plan_item(*, by: Any, item: PlanItem, data: PlanItemInput) -> PlanItem:
-    """Replace the item's values; activities the editor cannot see stay linked (the form never
-    shows them, so it must not drop them)."""
+    """Replace the item's values; activities and responsible organisations the editor cannot see
+    stay (the form never shows them, so it must not drop them)."""
     require(access.can_change(by, item.agreement))
     hidden = [a for a in item.activities.all() if not access.can_read(by, a)]
+    hidden_orgs = [o for o in item.responsible.all() if not access.can_read(by, o)]
+    data.responsible = [*data.responsible, *(o for o in hidden_orgs if o not in data.responsible)]
     _validate(by, item.agreement, data)
     data.activities = [*data.activities, *(a for a in hidden if a not in data.activities)]
     _save(item, data)

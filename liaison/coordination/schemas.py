@@ -49,8 +49,8 @@ class NoticeOut(Schema):
     acknowledge_by: dt.datetime
     current: bool = Field(description="False once a later notice superseded it.")
     agreement: int
-    source: OrgRef
-    recipient: OrgRef
+    source: OrgRef | None = Field(description="Null when you may not see the organisation.")
+    recipient: OrgRef | None = Field(description="Null when you may not see the organisation.")
     unread: bool
 
 

@@ -19,7 +19,7 @@ from liaison.coordination import inbox as inbox_rows
 from liaison.coordination import notices as notice_rules
 from liaison.coordination import payload
 from liaison.coordination.models import Agreement, Notice, NoticeKind, NoticeStatus, ResponseKind
-from liaison.core.access import readable_ids, visible
+from liaison.core.access import can_read, readable_ids, visible
 from liaison.core.htmx import capped_count, paginate, query_without_page, render_page
 from liaison.directory.models import Organisation
 
@@ -81,20 +81,20 @@ def notice_detail(request: HttpRequest, uid: Any) -> HttpResponse:
         .order_by("sequence")
         .values("uid", "kind", "sequence", "sent_at", "status")
     )
-    names = {
-        org.pk: org
-        for org in Organisation.objects.filter(
-            pk__in=[notice.source_id, notice.recipient_id]
-        ).prefetch_related("names")
-    }
+    # The organisations, and the agreement, only where the reader may see them: a notice shows
+    # its payload, not the records around it.
+    shown = Organisation.objects.filter(pk__in=[notice.source_id, notice.recipient_id])
+    names = {org.pk: org for org in visible(request.user, shown).prefetch_related("names")}
     context = {
         "notice": notice,
         "lines": payload.describe(notice.payload, language),
         "language": language,
         "source": names.get(notice.source_id),
         "recipient": names.get(notice.recipient_id),
+        "agreement_readable": can_read(request.user, notice.agreement),
         "chain": chain,
         "responses": notice.responses.select_related("by", "organisation"),
+        "visible_orgs": set(names),
         "escalations": notice.escalations.all(),
         "allowed": notice_rules.allowed_responses(request.user, notice),
         "response_kinds": dict(ResponseKind.choices),

@@ -365,6 +365,11 @@ def rule_sentence(rule: SharingRule, language: str, org_label: Callable[[Organis
 # --- One agreement -----------------------------------------------------------------------------
 
 
+def _readable_parties(request: HttpRequest, agreement: Agreement) -> Any:
+    """The parties a contact point may belong to, among those the editor may see."""
+    return access.visible(request.user, agreement.parties.prefetch_related("names"))
+
+
 def _contacts_context(
     request: HttpRequest, agreement: Agreement, form: ContactForm | None = None
 ) -> dict[str, Any]:
@@ -378,7 +383,7 @@ def _contacts_context(
         contact.organisation_label = _org_label(contact.organisation, language, readable)  # type: ignore[attr-defined]
     can_edit = access.can_change(request.user, agreement)
     if can_edit and form is None:
-        form = ContactForm(parties=agreement.parties.prefetch_related("names"), auto_id="contact_%s")
+        form = ContactForm(parties=_readable_parties(request, agreement), auto_id="contact_%s")
     return {
         "agreement": agreement,
         "contacts": contacts,
@@ -671,9 +676,7 @@ def _contacts_answer(
 @require_POST
 def contact_add(request: HttpRequest, agreement_id: int) -> HttpResponse:
     agreement = _agreement(request, agreement_id, action=Action.CHANGE)
-    form = ContactForm(
-        request.POST, parties=agreement.parties.prefetch_related("names"), auto_id="contact_%s"
-    )
+    form = ContactForm(request.POST, parties=_readable_parties(request, agreement), auto_id="contact_%s")
     if form.is_valid():
         try:
             services.add_contact_point(

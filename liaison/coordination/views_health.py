@@ -49,7 +49,7 @@ def _measure(request: HttpRequest, chosen: dict[str, Any]) -> health.Health:
         side=chosen["side"],
     )
     start, end = health.year_bounds(chosen["year"])
-    return health.measure(notices, start, end, language=get_language())
+    return health.measure(notices, start, end, language=get_language(), reader=request.user)
 
 
 def _bars(figures: health.Health) -> list[dict[str, Any]]:

@@ -18,6 +18,7 @@ from liaison.coordination import plan
 from liaison.coordination.forms import PlanItemForm
 from liaison.coordination.models import Agreement, PlanItem, PlanItemState
 from liaison.core.access import Action, get_for_user, readable_ids
+from liaison.directory.models import Organisation
 from liaison.directory.views_manage import apply_service_errors
 
 
@@ -59,6 +60,7 @@ def plan_rows(user: Any, agreement: Agreement, language: str) -> list[dict[str, 
         .order_by("starts_on", "id")
     )
     readable = readable_ids(user, Activity, [a.pk for i in items for a in i.activities.all()])
+    shown_orgs = readable_ids(user, Organisation, [o.pk for i in items for o in i.responsible.all()])
     today = timezone.localdate()
     labels = dict(PlanItemState.choices)
     rows = []
@@ -69,7 +71,12 @@ def plan_rows(user: Any, agreement: Agreement, language: str) -> list[dict[str, 
             {
                 "item": item,
                 "title": item.title_in(language),
-                "responsible": [organisation_label(o, language) for o in item.responsible.all()],
+                "responsible": [
+                    organisation_label(o, language)
+                    if o.pk in shown_orgs
+                    else _("an organisation you cannot see")
+                    for o in item.responsible.all()
+                ],
                 "activities": [a for a in activities if a.pk in readable],
                 "hidden_activities": len([a for a in activities if a.pk not in readable]),
                 "state": state,
