@@ -89,6 +89,20 @@ def test_the_page_shows_the_late_activity_with_its_escalation(client, told):
     assert "8 days" in text
 
 
+def test_an_organisations_page_links_to_its_health_which_counts_what_it_sent(client, told):
+    user = make_user("vufo-viewer", org=told["vufo"], role=Role.VIEWER)
+    client.login(username=user.username, password=PASSWORD)
+    health_url = reverse("coordination:health") + f"?organisation={told['mofa'].pk}"
+    assert (
+        health_url
+        in client.get(reverse("directory:organisation-detail", args=[told["mofa"].pk])).content.decode()
+    )
+    text = response_text(client.get(health_url + "&year=2027"))
+    assert "Ministry of Foreign Affairs" in text and "2 of 4 activities" in text
+    received = response_text(client.get(health_url + "&year=2027&side=recipient"))
+    assert "No notice about an activity starting in this year." in received
+
+
 def test_the_page_has_an_empty_state(client, told):
     user = make_user("vufo-viewer", org=told["vufo"], role=Role.VIEWER)
     client.login(username=user.username, password=PASSWORD)
