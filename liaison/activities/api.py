@@ -10,7 +10,7 @@ refuse too), a stale `If-Match` 412. Detail responses carry an `ETag`.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from typing import Any
 
 from django.core.exceptions import ValidationError
@@ -65,7 +65,7 @@ from liaison.activities.schemas import (
 )
 from liaison.activities.validation import zone
 from liaison.core.access import can_change, readable_ids
-from liaison.core.api_support import AUTH, ErrorOut, check_if_match, clamp, etag, list_response
+from liaison.core.api_support import AUTH, ErrorOut, check_if_match, clamp, etag, list_response, refuse_nulls
 from liaison.core.htmx import capped_count
 from liaison.core.listed_names import names_of
 from liaison.core.models import AuditedModel, Classification
@@ -380,13 +380,6 @@ def _aware(value: dt.datetime | None, time_zone: str, field: str) -> dt.datetime
     return value.replace(tzinfo=zone(time_zone))
 
 
-def _refuse_nulls(sent: dict[str, Any], nullable: Iterable[str]) -> None:
-    allowed = set(nullable)
-    empty = sorted(k for k, v in sent.items() if v is None and k not in allowed)
-    if empty:
-        raise ValidationError({k: [_("This field cannot be empty.")] for k in empty})
-
-
 def _resolved(values: dict[str, Any], resolve: Callable[[str, Any], Any]) -> dict[str, Any]:
     """Each value through `resolve`, every field's errors reported together."""
     out: dict[str, Any] = {}
@@ -504,7 +497,7 @@ def patch_activity(
     activity = get_activity_for_user(user, activity_id, write=True, request=request)
     check_if_match(request, activity)
     sent = payload.dict(exclude_unset=True)
-    _refuse_nulls(sent, _ACTIVITY_NULLABLE)
+    refuse_nulls(sent, _ACTIVITY_NULLABLE)
     changes = _activity_values(user, sent, sent.get("time_zone") or activity.time_zone)
     activity = services.update_activity(by=user, activity=activity, version=activity.version, changes=changes)
     activity = get_activity_for_user(user, activity.pk, request=request)  # as stored, like a read
@@ -609,7 +602,7 @@ def patch_delegation(
     delegation = _delegation(request, activity_id, delegation_id)
     check_if_match(request, delegation)
     sent = payload.dict(exclude_unset=True)
-    _refuse_nulls(sent, ("size",))
+    refuse_nulls(sent, ("size",))
     current = {"organisation": delegation.organisation_id, "side": delegation.side, "name": delegation.name}
     current["size"] = delegation.size
     data = _delegation_input(user, current | sent)
@@ -668,7 +661,7 @@ def patch_member(
     member = _member(request, activity_id, delegation_id, member_id)
     check_if_match(request, member)
     sent = payload.dict(exclude_unset=True)
-    _refuse_nulls(sent, ("protocol_order",))
+    refuse_nulls(sent, ("protocol_order",))
     current = {
         "person": member.person,
         "role": member.role,
@@ -795,7 +788,7 @@ def patch_session(
     session = _session(request, activity_id, session_id)
     check_if_match(request, session)
     sent = payload.dict(exclude_unset=True)
-    _refuse_nulls(sent, ())
+    refuse_nulls(sent, ())
     current = {
         name: getattr(session, name)
         for name in ("starts_at", "ends_at", "kind", "theme_en", "theme_vi", "theme_ar", "room")
@@ -892,7 +885,7 @@ def patch_site(
     site = _part(request, ConnectedSite, activity_id, site_id)
     check_if_match(request, site)
     sent = payload.dict(exclude_unset=True)
-    _refuse_nulls(
+    refuse_nulls(
         sent, ("host_organisation", "chair", "connection_checked_at", "expected_attendance", "attendance")
     )
     current: dict[str, Any] = {name: getattr(site, name) for name in _SITE_FIELDS}
@@ -958,7 +951,7 @@ def patch_outcome(
     outcome = _part(request, Outcome, activity_id, outcome_id)
     check_if_match(request, outcome)
     sent = payload.dict(exclude_unset=True)
-    _refuse_nulls(sent, ("signed_on", "responsible", "due_on", "parties"))
+    refuse_nulls(sent, ("signed_on", "responsible", "due_on", "parties"))
     current: dict[str, Any] = {name: getattr(outcome, name) for name in _OUTCOME_FIELDS}
     current["responsible"] = outcome.responsible_id
     current["parties"] = list(outcome.parties.values_list("pk", flat=True))

@@ -47,7 +47,7 @@ from liaison.coordination.schemas import (
     WebhookOut,
 )
 from liaison.core.access import Action, get_for_user, readable_ids, visible
-from liaison.core.api_support import AUTH, ErrorOut, check_if_match, clamp, etag, list_response
+from liaison.core.api_support import AUTH, ErrorOut, check_if_match, clamp, etag, list_response, refuse_nulls
 from liaison.core.htmx import capped_count
 from liaison.directory.api_refs import countries, country, organisation, organisations
 from liaison.directory.models import Organisation
@@ -242,12 +242,6 @@ def _agreement_values(user: Any, sent: dict[str, Any]) -> dict[str, Any]:
     return values
 
 
-def _refuse_nulls(sent: dict[str, Any], nullable: set[str]) -> None:
-    nulls = sorted(k for k, v in sent.items() if v is None and k not in nullable)
-    if nulls:
-        raise ValidationError({k: [_("This field cannot be empty.")] for k in nulls})
-
-
 @router.post("/agreements", response={201: AgreementOut, **ERRORS})
 def create_agreement(
     request: HttpRequest, payload: AgreementIn, response: HttpResponse
@@ -267,7 +261,7 @@ def patch_agreement(
     agreement = _agreement(request, agreement_id, Action.CHANGE)
     check_if_match(request, agreement)
     sent = payload.dict(exclude_unset=True)
-    _refuse_nulls(sent, {"ends_on", "signed_on"})
+    refuse_nulls(sent, {"ends_on", "signed_on"})
     changes = _agreement_values(request.user, sent)
     services.update_agreement(
         by=request.user, agreement=agreement, version=agreement.version, changes=changes
@@ -324,7 +318,7 @@ def patch_rule(request: HttpRequest, agreement_id: int, rule_id: int, payload: R
     rule = _rule(request, agreement_id, rule_id)
     check_if_match(request, rule)
     sent = payload.dict(exclude_unset=True)
-    _refuse_nulls(sent, {"source", "calendar_country"})
+    refuse_nulls(sent, {"source", "calendar_country"})
     rule = services.update_rule(
         by=request.user, rule=rule, version=rule.version, changes=_rule_values(request.user, sent)
     )
@@ -521,7 +515,7 @@ def patch_plan_item(
     item = _plan_item(request, agreement_id, item_id)
     check_if_match(request, item)
     sent = payload.dict(exclude_unset=True)
-    _refuse_nulls(sent, {"starts_on", "ends_on"})
+    refuse_nulls(sent, {"starts_on", "ends_on"})
     current = {
         "responsible": [
             o for o in item.responsible.all() if o.pk in readable_ids(request.user, Organisation, [o.pk])

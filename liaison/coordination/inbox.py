@@ -12,11 +12,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import QuerySet
 from django.http import QueryDict
 
 from liaison.coordination.models import WAITING, Escalation, Notice, NoticeKind, NoticeRead, NoticeStatus
-from liaison.core.access import principal_for, readable_ids
+from liaison.core.access import paths_q, principal_for, readable_ids
 from liaison.core.listed_names import names_by_owner
 from liaison.directory.models import Organisation, display_name
 
@@ -79,10 +79,8 @@ def my_organisation_ids(user: Any) -> list[int] | None:
         return []
     if p.is_superuser and not p.scopes:
         return None
-    q = Q(pk__in=[])
-    for scope in p.scopes:
-        q |= Q(path__startswith=scope.path)
-    return list(Organisation.objects.filter(q).values_list("pk", flat=True))
+    below = paths_q("path", [scope.path for scope in p.scopes])
+    return list(Organisation.objects.filter(below).values_list("pk", flat=True))
 
 
 def notices_for(user: Any, filters: InboxFilters, *, now: Any = None) -> QuerySet[Notice]:

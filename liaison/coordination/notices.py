@@ -28,7 +28,7 @@ from liaison.coordination.models import (
     ResponseKind,
 )
 from liaison.core import audit
-from liaison.core.access import Role, principal_for
+from liaison.core.access import Role, paths_q, principal_for
 
 # What each answer does to the notice's status (a reply sends a question back to the recipient).
 _STATUS_AFTER = {
@@ -37,13 +37,6 @@ _STATUS_AFTER = {
     ResponseKind.DECLINE: NoticeStatus.DECLINED,
     ResponseKind.REPLY: NoticeStatus.OPEN,
 }
-
-
-def _paths_q(field: str, paths: list[str]) -> Q:
-    q = Q(pk__in=[])
-    for path in paths:
-        q |= Q(**{f"{field}__startswith": path})
-    return q
 
 
 def visible_notices(user: Any) -> QuerySet[Notice]:
@@ -59,9 +52,7 @@ def visible_notices(user: Any) -> QuerySet[Notice]:
             agreement_id=OuterRef("agreement_id"), user_id=p.user_id
         )
     )
-    return notices.filter(
-        _paths_q("recipient__path", paths) | _paths_q("source__path", paths) | Q(coordinated)
-    )
+    return notices.filter(paths_q("recipient__path", paths) | paths_q("source__path", paths) | Q(coordinated))
 
 
 def inbox_q(user: Any) -> Q:
@@ -69,14 +60,14 @@ def inbox_q(user: Any) -> Q:
     p = principal_for(user)
     if p.is_superuser and not p.scopes:
         return Q()
-    return _paths_q("recipient__path", [s.path for s in p.scopes])
+    return paths_q("recipient__path", [s.path for s in p.scopes])
 
 
 def sent_q(user: Any) -> Q:
     p = principal_for(user)
     if p.is_superuser and not p.scopes:
         return Q()
-    return _paths_q("source__path", [s.path for s in p.scopes])
+    return paths_q("source__path", [s.path for s in p.scopes])
 
 
 def can_answer(user: Any, notice: Notice) -> bool:

@@ -7,9 +7,9 @@ import uuid
 from typing import Any
 
 from ninja import Field, Schema
-from pydantic import ConfigDict
 
 from liaison.activities.models import ActivityKind, LeaderRank
+from liaison.activities.schemas import In
 from liaison.coordination.models import (
     AgreementKind,
     DayBasis,
@@ -21,10 +21,6 @@ from liaison.coordination.models import (
 from liaison.core.api_support import Page
 from liaison.core.models import Classification, Pillar
 from liaison.directory.models import MandateField
-
-
-class In(Schema):
-    model_config = ConfigDict(extra="forbid")
 
 
 class OrgRef(Schema):

@@ -186,7 +186,7 @@ def organisations_user_can_write(user: Any) -> Q:
     return q
 
 
-def _paths_q(field: str, paths: list[str]) -> Q:
+def paths_q(field: str, paths: list[str]) -> Q:
     q = Q(pk__in=[])
     for path in paths:
         q |= Q(**{f"{field}__startswith": path})
@@ -217,7 +217,7 @@ def visible_q(user: Any, model: type[Any], *, action: Action = Action.READ, pref
     if action is Action.READ:
         return readable
     role = _NEEDED_ROLE[action]
-    return readable & _paths_q(f"{prefix}owner__path", [s.path for s in p.scopes if s.role >= role])
+    return readable & paths_q(f"{prefix}owner__path", [s.path for s in p.scopes if s.role >= role])
 
 
 def _insider_q(p: Principal, model: type[Any], prefix: str) -> Q:
@@ -227,10 +227,10 @@ def _insider_q(p: Principal, model: type[Any], prefix: str) -> Q:
     through = field.remote_field.through  # type: ignore[union-attr]
     shared = Exists(
         through.objects.filter(**{field.m2m_field_name(): OuterRef(f"{prefix}pk")}).filter(  # type: ignore[union-attr]
-            _paths_q(f"{field.m2m_reverse_field_name()}__path", paths)  # type: ignore[union-attr]
+            paths_q(f"{field.m2m_reverse_field_name()}__path", paths)  # type: ignore[union-attr]
         )
     )
-    return _paths_q(f"{prefix}owner__path", paths) | Q(shared)
+    return paths_q(f"{prefix}owner__path", paths) | Q(shared)
 
 
 def readable_ids(user: Any, model: type[models.Model], ids: Iterable[int | None]) -> set[int]:

@@ -53,6 +53,16 @@ def list_response(*, count: int, exact: bool, limit: int, offset: int, items: li
     return HttpResponse(json.dumps(body, cls=DjangoJSONEncoder), content_type="application/json")
 
 
+def refuse_nulls(sent: dict[str, Any], nullable: Any) -> None:
+    """A PATCH may not send null for a field that cannot be empty (400 naming each)."""
+    from django.utils.translation import gettext as _
+
+    allowed = set(nullable)
+    empty = sorted(k for k, v in sent.items() if v is None and k not in allowed)
+    if empty:
+        raise ValidationError({k: [_("This field cannot be empty.")] for k in empty})
+
+
 def etag(record: AuditedModel) -> str:
     return f'"{record.version}"'
 
