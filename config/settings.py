@@ -65,6 +65,7 @@ INSTALLED_APPS = [
     "liaison.directory",
     "liaison.activities",
     "liaison.coordination",
+    "liaison.implementation",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,7 @@
+from django.apps import AppConfig
+
+
+class ImplementationConfig(AppConfig):
+    name = "liaison.implementation"
+    label = "implementation"
+    verbose_name = "Implementation tracking"
