@@ -52,6 +52,14 @@ def cmd_demo(opts: argparse.Namespace) -> int:
 
     coordination = load_demo_coordination(by=users["admin"])
     print("Demo coordination: {agreements} agreements, {notices} notices.".format(**coordination))
+    from liaison.implementation.demo import load_demo_implementation
+
+    implementation = load_demo_implementation(by=users["admin"])
+    print(
+        "Demo implementation tracking: {documents} guiding documents, {plans} plans, {reports} reports.".format(
+            **implementation
+        )
+    )
     url = f"http://{opts.host}:{opts.port}/"
     print("\nLiaison is ready at", url)
     print("Sign in as the demo administrator:")

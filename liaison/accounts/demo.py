@@ -12,6 +12,8 @@ DEMO_USERS = [
     ("mofa.editor", "seed:mofa", Role.EDITOR, Classification.INTERNAL),
     ("vufo.editor", "seed:vufo", Role.EDITOR, Classification.RESTRICTED),
     ("cerc.viewer", "seed:cerc", Role.VIEWER, Classification.INTERNAL),
+    ("cerc.coordinator", "seed:cerc", Role.COORDINATOR, Classification.INTERNAL),
+    ("hatinh.editor", "seed:ha-tinh-party-committee", Role.EDITOR, Classification.INTERNAL),
 ]
 
 
