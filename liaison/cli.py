@@ -56,9 +56,8 @@ def cmd_demo(opts: argparse.Namespace) -> int:
 
     implementation = load_demo_implementation(by=users["admin"])
     print(
-        "Demo implementation tracking: {documents} guiding documents, {plans} plans, {reports} reports.".format(
-            **implementation
-        )
+        "Demo implementation tracking: {documents} guiding documents, {plans} plans, "
+        "{reports} reports.".format(**implementation)
     )
     url = f"http://{opts.host}:{opts.port}/"
     print("\nLiaison is ready at", url)

@@ -58,13 +58,14 @@ DOCUMENTS = [
         "directive",
         "Directive on strengthening the Party's leadership and improving the effectiveness of people's "
         "diplomacy in the new situation",
-        "Chỉ thị về tăng cường sự lãnh đạo của Đảng, nâng cao hiệu quả công tác đối ngoại nhân dân trong tình hình mới",
+        "Chỉ thị về tăng cường sự lãnh đạo của Đảng, nâng cao hiệu quả công tác đối ngoại nhân dân "
+        "trong tình hình mới",
         "توجيه بشأن تعزيز قيادة الحزب وتحسين فعالية الدبلوماسية الشعبية في الوضع الجديد",
         dt.date(2022, 1, 5),
     ),
 ]
 
-# Per plan: objectives, each with tasks (title en, vi, ar, weight, indicator (unit, baseline, target) or None).
+# Per plan: objectives with their tasks (title en, vi, ar, weight, indicator (unit, baseline, target)).
 OBJECTIVES: dict[
     str, list[tuple[str, str, str, list[tuple[str, str, str, int, tuple[str, int, int] | None]]]]
 ] = {
@@ -163,7 +164,7 @@ def _document(
     found = GuidingDocument.objects.filter(code=code).first()
     if found is not None:
         return found
-    return services.create_document(
+    created: GuidingDocument = services.create_document(
         by=by,
         data=services.DocumentInput(
             code=code,
@@ -179,6 +180,7 @@ def _document(
             is_demo=True,
         ),
     )
+    return created
 
 
 def _plan(
@@ -203,7 +205,9 @@ def _plan(
             ends_on=end,
             code=code,
             title_en=f"CERC plan implementing {document.code}, {start.year}–{end.year}",
-            title_vi=f"Kế hoạch của Ban Đối ngoại Trung ương thực hiện {document.code}, {start.year}–{end.year}",
+            title_vi=(
+                f"Kế hoạch của Ban Đối ngoại Trung ương thực hiện {document.code}, {start.year}–{end.year}"
+            ),
             title_ar=f"خطة لجنة العلاقات الخارجية لتنفيذ {document.code}، {start.year}–{end.year}",
             frequency=frequency,
             coordinators=coordinators,
@@ -266,8 +270,7 @@ def _progress(plan: Plan, reviewer: Any, reporter: Any, today: dt.date, rng: ran
             is_current = period.due_on >= today
             roll = rng.random()
             if (
-                assignment.organisation_id in weak
-                and roll < 0.45
+                (assignment.organisation_id in weak and roll < 0.45)
                 or roll < 0.05
                 or (is_current and roll < 0.6)
             ):
@@ -279,7 +282,7 @@ def _progress(plan: Plan, reviewer: Any, reporter: Any, today: dt.date, rng: ran
             )
             submitted_on = min(submitted_on, today)
             status = ReportStatus.ACCEPTED
-            if is_current or index == len(periods) - 1 and rng.random() < 0.3:
+            if is_current or (index == len(periods) - 1 and rng.random() < 0.3):
                 status = ReportStatus.SUBMITTED
             elif rng.random() < 0.04:
                 status = ReportStatus.RETURNED
