@@ -161,7 +161,7 @@ def _document(
     by: Any, secretariat: Organisation, cerc: Organisation, row: tuple[Any, ...]
 ) -> GuidingDocument:
     code, kind, en, vi, ar, issued = row
-    found = GuidingDocument.objects.filter(code=code).first()
+    found: GuidingDocument | None = GuidingDocument.objects.filter(code=code).first()
     if found is not None:
         return found
     created: GuidingDocument = services.create_document(
