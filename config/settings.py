@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "liaison.activities",
     "liaison.coordination",
     "liaison.implementation",
+    "liaison.intake",
 ]
 
 MIDDLEWARE = [

@@ -1,0 +1,1 @@
+"""Document intake: reading documents and proposing the records they imply (issue 5)."""
