@@ -1,5 +1,7 @@
 """Delivery of notices beyond the in-app inbox (the inbox is the notice itself): email to the
-recipient's contact points in the agreement, and signed webhooks to the recipient's endpoints.
+recipient's contact points in the agreement (for a notice under no agreement, such as a reminder
+of a report due, to the recipient organisation's own address), and signed webhooks to the
+recipient's endpoints.
 
 Nothing here can block or undo a save: deliveries are written after the notices commit and tried
 in the background. A failure is logged (`DeliveryAttempt`) and retried later with a growing wait
@@ -145,10 +147,17 @@ def notices_written(notice_ids: list[int]) -> None:
 
 def queue_deliveries(notice_ids: list[int]) -> list[int]:
     """Write a pending delivery per (notice, address); the ids of those written now."""
-    notices = list(Notice.objects.filter(pk__in=notice_ids).only("pk", "agreement_id", "recipient_id"))
+    notices = list(
+        Notice.objects.filter(pk__in=notice_ids).only(
+            "pk", "agreement_id", "recipient_id", "recipient__email"
+        )
+    )
     if not notices:
         return []
-    emails: dict[tuple[int, int], set[str]] = {}
+    emails: dict[tuple[int | None, int], set[str]] = {}
+    for notice in notices:
+        if notice.agreement_id is None and notice.recipient.email:
+            emails.setdefault((None, notice.recipient_id), set()).add(notice.recipient.email.lower())
     for agreement_id, organisation_id, email in (
         ContactPoint.objects.filter(
             agreement_id__in={n.agreement_id for n in notices},
@@ -251,6 +260,7 @@ def webhook_body(notice: Notice) -> dict[str, Any]:
         "supersedes": str(notice.supersedes.uid) if notice.supersedes_id and notice.supersedes else None,
         "agreement": notice.agreement_id,
         "rule": notice.rule_id,
+        "subject": notice.subject or None,
         "source": notice.source_id,
         "recipient": notice.recipient_id,
         "sent_at": notice.sent_at.isoformat(),

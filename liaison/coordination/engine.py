@@ -130,7 +130,8 @@ def _process_locked(first: int | None, limit: int) -> Outcome:
     activities = payload.load_activities([pk for pk in grouped if pk not in keep_deleted], shared)
     currents: dict[int, dict[int, Notice]] = {}
     for notice in Notice.objects.filter(activity_ref__in=list(grouped), current=True):
-        currents.setdefault(notice.activity_ref, {})[notice.rule_id] = notice
+        if notice.activity_ref is not None and notice.rule_id is not None:
+            currents.setdefault(notice.activity_ref, {})[notice.rule_id] = notice
     writers: list[tuple[_Writer, list[ActivityChange]]] = []
     for activity_id, changes in grouped.items():
         try:

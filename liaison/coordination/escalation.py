@@ -1,5 +1,6 @@
 """Escalation: a notice sent after its due date, or left unacknowledged past the agreed time,
-goes to its agreement's coordinators (in their inbox, and by email)."""
+goes to its agreement's coordinators (in their inbox, and by email). Other modules escalate their
+own notices to the coordinators they name (a plan's, for a report missing after its deadline)."""
 
 from __future__ import annotations
 
@@ -18,9 +19,16 @@ from liaison.coordination.models import WAITING, Agreement, Escalation, Escalati
 log = logging.getLogger("liaison.coordination")
 
 
-def escalate(notices: Iterable[Notice], reason: str, *, at: dt.datetime | None = None) -> list[Escalation]:
+def escalate(
+    notices: Iterable[Notice],
+    reason: str,
+    *,
+    at: dt.datetime | None = None,
+    coordinators: dict[int, list[int]] | None = None,
+) -> list[Escalation]:
     """Bring these notices to their coordinators once per reason (a repeat is ignored); `at`
-    defaults to each notice's sending time (a late notice is escalated as it is sent)."""
+    defaults to each notice's sending time (a late notice is escalated as it is sent).
+    `coordinators` (notice id → user ids) names them; by default, each agreement's."""
     notices = list(notices)
     if not notices:
         return []
@@ -34,17 +42,12 @@ def escalate(notices: Iterable[Notice], reason: str, *, at: dt.datetime | None =
         [Escalation(notice=n, reason=reason, at=at or n.sent_at) for n in fresh], ignore_conflicts=True
     )
     escalations = list(Escalation.objects.filter(notice__in=fresh, reason=reason))
-    coordinators: dict[int, list[int]] = {}
-    through = Agreement.coordinators.through
-    for agreement_id, user_id in through.objects.filter(
-        agreement_id__in={n.agreement_id for n in fresh}
-    ).values_list("agreement_id", "user_id"):
-        coordinators.setdefault(agreement_id, []).append(user_id)
-    by_notice = {n.pk: n for n in fresh}
+    if coordinators is None:
+        coordinators = _agreement_coordinators(fresh)
     links = [
         Escalation.coordinators.through(escalation_id=e.pk, user_id=user_id)
         for e in escalations
-        for user_id in coordinators.get(by_notice[e.notice_id].agreement_id, [])
+        for user_id in coordinators.get(e.notice_id, [])
     ]
     Escalation.coordinators.through.objects.bulk_create(links, ignore_conflicts=True)
     ids = [e.pk for e in escalations]
@@ -52,6 +55,16 @@ def escalate(notices: Iterable[Notice], reason: str, *, at: dt.datetime | None =
     if reason == EscalationReason.UNACKNOWLEDGED:
         Notice.objects.filter(pk__in=[n.pk for n in fresh]).update(overdue_escalated_at=at or timezone.now())
     return escalations
+
+
+def _agreement_coordinators(notices: list[Notice]) -> dict[int, list[int]]:
+    by_agreement: dict[int, list[int]] = {}
+    through = Agreement.coordinators.through
+    for agreement_id, user_id in through.objects.filter(
+        agreement_id__in={n.agreement_id for n in notices if n.agreement_id}
+    ).values_list("agreement_id", "user_id"):
+        by_agreement.setdefault(agreement_id, []).append(user_id)
+    return {n.pk: by_agreement.get(n.agreement_id, []) for n in notices if n.agreement_id}
 
 
 def _enqueue_mail(escalation_ids: list[int]) -> None:
@@ -85,8 +98,8 @@ def mail_escalations(escalation_ids: list[int]) -> int:
                 subject=f"[Liaison] {len(items)} notice(s) escalated to you",
                 body="\n".join(
                     [
-                        "As a coordinator of these agreements, you receive notices sent late "
-                        "or left unacknowledged:",
+                        "As a coordinator, you receive notices sent late or left "
+                        "unacknowledged, and reports missing after their deadline:",
                         "",
                         *lines,
                     ]
@@ -102,11 +115,15 @@ def mail_escalations(escalation_ids: list[int]) -> int:
 
 
 def escalate_unacknowledged(*, now: dt.datetime | None = None) -> int:
-    """Escalate every notice still waiting past its acknowledgement time; how many."""
+    """Escalate every agreement's notice still waiting past its acknowledgement time; how many.
+    (A reminder needs no acknowledgement: what it asks for is the report.)"""
     now = now or timezone.now()
     overdue = list(
-        Notice.objects.filter(status__in=WAITING, overdue_escalated_at__isnull=True, acknowledge_by__lt=now)[
-            :1000
-        ]
+        Notice.objects.filter(
+            status__in=WAITING,
+            overdue_escalated_at__isnull=True,
+            acknowledge_by__lt=now,
+            agreement__isnull=False,
+        )[:1000]
     )
     return len(escalate(overdue, EscalationReason.UNACKNOWLEDGED, at=now))

@@ -55,7 +55,7 @@ class Month:
 class LateRow:
     uid: str
     title: str
-    activity: int
+    activity: int | None
     source: str
     recipient: str
     starts_at: dt.datetime

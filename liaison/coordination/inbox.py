@@ -40,6 +40,7 @@ COLUMNS = (
     "agreement_id",
     "activity_ref",
     "current",
+    "link",
 )
 
 
@@ -160,7 +161,7 @@ def notice_rows(user: Any, page: Any, language: str) -> list[dict[str, Any]]:
                 "kind": r["kind"],
                 "kind_label": str(kinds.get(r["kind"], r["kind"])),
                 "title": r["title"],
-                "activity_kind": r["payload__kind"],
+                "activity_kind": r["payload__kind"] or "",
                 "activity_kind_label": str(activity_kinds.get(r["payload__kind"], r["payload__kind"] or "")),
                 "activity": r["activity_ref"],
                 "starts_at": r["starts_at"],
@@ -172,6 +173,7 @@ def notice_rows(user: Any, page: Any, language: str) -> list[dict[str, Any]]:
                 "acknowledge_by": r["acknowledge_by"],
                 "current": r["current"],
                 "agreement": r["agreement_id"],
+                "link": r["link"],
                 "source": {
                     "id": r["source_id"],
                     "name": display_name(names.get(r["source_id"], ()), language),

@@ -348,6 +348,13 @@ class NoticeKind(models.TextChoices):
     NEW = "new", _("New")
     UPDATE = "update", _("Update")
     CANCELLATION = "cancellation", _("Cancellation")
+    # Notices about reports owed under an implementation plan (see liaison.implementation.reminders).
+    REMINDER = "reminder", _("Reminder")
+    OVERDUE = "overdue", _("Overdue")
+
+
+# Kinds a sharing rule writes about an activity; the others come from other modules.
+ACTIVITY_KINDS = (NoticeKind.NEW, NoticeKind.UPDATE, NoticeKind.CANCELLATION)
 
 
 class NoticeStatus(models.TextChoices):
@@ -368,15 +375,26 @@ class Notice(models.Model):
     The (rule, activity, sequence) triple is unique: the engine cannot write the same notice
     twice. The latest notice of a (rule, activity) pair is `current`; an update or cancellation
     supersedes the one before it.
+
+    Other modules send notices through the same inbox, email and webhooks without a rule: a
+    reminder that a report is due, a report missing after its deadline. Those have no rule,
+    agreement or activity; `subject` names what they are about (unique: each is written once)
+    and `link` where to act on it.
     """
 
     uid = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
-    rule = models.ForeignKey(SharingRule, on_delete=models.PROTECT, related_name="notices")
-    agreement = models.ForeignKey(Agreement, on_delete=models.PROTECT, related_name="notices")
+    rule = models.ForeignKey(
+        SharingRule, null=True, blank=True, on_delete=models.PROTECT, related_name="notices"
+    )
+    agreement = models.ForeignKey(
+        Agreement, null=True, blank=True, on_delete=models.PROTECT, related_name="notices"
+    )
     activity = models.ForeignKey(
         "activities.Activity", null=True, blank=True, on_delete=models.SET_NULL, related_name="notices"
     )
-    activity_ref = models.BigIntegerField()
+    activity_ref = models.BigIntegerField(null=True, blank=True)
+    subject = models.CharField(max_length=120, blank=True, default="")
+    link = models.CharField(max_length=300, blank=True, default="")
     source = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     recipient = models.ForeignKey(Organisation, on_delete=models.PROTECT, related_name="+")
     kind = models.CharField(_("kind"), max_length=12, choices=NoticeKind.choices)
@@ -414,6 +432,7 @@ class Notice(models.Model):
             models.UniqueConstraint(
                 fields=["rule", "activity_ref"], condition=Q(current=True), name="notice_one_current"
             ),
+            models.UniqueConstraint(fields=["subject"], condition=~Q(subject=""), name="notice_subject_once"),
         ]
         indexes = [
             models.Index(fields=["recipient", "sent_at", "id"], name="notice_inbox"),
@@ -530,10 +549,11 @@ class NoticeRead(models.Model):
 class EscalationReason(models.TextChoices):
     LATE = "late", _("Sent after its due date")
     UNACKNOWLEDGED = "unacknowledged", _("Not acknowledged in time")
+    REPORT_MISSING = "report_missing", _("Report missing after its deadline")
 
 
 class Escalation(models.Model):
-    """A notice brought to the agreement's coordinators."""
+    """A notice brought to its coordinators (an agreement's, or a plan's for a missing report)."""
 
     notice = models.ForeignKey(Notice, on_delete=models.CASCADE, related_name="escalations")
     reason = models.CharField(max_length=16, choices=EscalationReason.choices)

@@ -2,7 +2,8 @@
 
 Decided here from the access policy's facts (`core.access.principal_for`), as the activities'
 delegation rules are: a notice is read by members of its recipient organisation and of its
-source organisation (or of one above either), and by its agreement's coordinators. Reading a
+source organisation (or of one above either), by its agreement's coordinators, and by those it
+was escalated to (a plan's coordinators, for a report missing after its deadline). Reading a
 notice shows its payload, the shared fields, and nothing else of the activity: the notice is
 the grant, so it is readable even while the activity is under embargo. Members of the recipient
 holding the editor role (or higher) answer it; the source's editors reply to a question.
@@ -21,6 +22,7 @@ from django.utils.translation import gettext as _
 from liaison.coordination.models import (
     WAITING,
     Agreement,
+    Escalation,
     Notice,
     NoticeRead,
     NoticeResponse,
@@ -52,7 +54,14 @@ def visible_notices(user: Any) -> QuerySet[Notice]:
             agreement_id=OuterRef("agreement_id"), user_id=p.user_id
         )
     )
-    return notices.filter(paths_q("recipient__path", paths) | paths_q("source__path", paths) | Q(coordinated))
+    escalated = Exists(
+        Escalation.coordinators.through.objects.filter(
+            escalation__notice_id=OuterRef("pk"), user_id=p.user_id
+        )
+    )
+    return notices.filter(
+        paths_q("recipient__path", paths) | paths_q("source__path", paths) | Q(coordinated) | Q(escalated)
+    )
 
 
 def inbox_q(user: Any) -> Q:

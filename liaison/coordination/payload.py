@@ -131,6 +131,22 @@ def _in(values: dict[str, Any] | None, language: str) -> str:
     return str(values.get(language) or values.get("en") or next((v for v in values.values() if v), ""))
 
 
+def _describe_reporting(body: dict[str, Any], language: str) -> list[tuple[str, str]]:
+    """A report owed under an implementation plan (what `implementation.reminders` writes)."""
+    import datetime as dt
+
+    from django.utils import formats
+    from django.utils.translation import gettext as _
+
+    due = dt.date.fromisoformat(body["due_on"])
+    return [
+        (_("Plan"), _in(body.get("plan"), language)),
+        (_("Task"), _in(body.get("task"), language)),
+        (_("Reporting period"), str(body.get("period", ""))),
+        (_("Reports due"), formats.date_format(due, "DATE_FORMAT")),
+    ]
+
+
 def _moment(value: str, time_zone: str) -> str:
     import contextlib
     import datetime as dt
@@ -152,6 +168,8 @@ def describe(body: dict[str, Any], language: str) -> list[tuple[str, str]]:
 
     from liaison.activities.models import ActivityFormat, ActivityKind, ActivityStatus, LeaderRank, MemberRole
 
+    if body.get("topic") == "reporting":
+        return _describe_reporting(body, language)
     kinds = dict(ActivityKind.choices)
     zone = body.get("time_zone", "UTC")
     lines: list[tuple[str, str]] = []

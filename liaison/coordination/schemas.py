@@ -35,8 +35,8 @@ class NoticeOut(Schema):
     title: str = Field(description="The activity's title when the rule shares it, else empty.")
     activity_kind: str
     activity_kind_label: str
-    activity: int
-    starts_at: dt.datetime
+    activity: int | None = Field(description="Null for a notice about something else than an activity.")
+    starts_at: dt.datetime = Field(description="When the activity starts, or when the report is due.")
     due_at: dt.datetime
     sent_at: dt.datetime
     late: bool
@@ -44,7 +44,8 @@ class NoticeOut(Schema):
     status_label: str
     acknowledge_by: dt.datetime
     current: bool = Field(description="False once a later notice superseded it.")
-    agreement: int
+    agreement: int | None = Field(description="Null for a notice under no agreement (a report owed).")
+    link: str = Field(description="Where to act on a notice about a report owed, else empty.")
     source: OrgRef | None = Field(description="Null when you may not see the organisation.")
     recipient: OrgRef | None = Field(description="Null when you may not see the organisation.")
     unread: bool

@@ -32,6 +32,8 @@ def lead_days(starts_at: dt.datetime, sent_at: dt.datetime) -> int:
 
 
 def key_of(notice: Notice) -> Key:
+    """Only the engine's notices are tallied: they all have an agreement."""
+    assert notice.agreement_id is not None
     return (
         notice.agreement_id,
         notice.source_id,

@@ -76,10 +76,14 @@ def notice_detail(request: HttpRequest, uid: Any) -> HttpResponse:
     notice = _notice_for(request, uid)
     notice_rules.mark_read(request.user, notice)
     language = get_language()
-    chain = list(
-        Notice.objects.filter(rule_id=notice.rule_id, activity_ref=notice.activity_ref)
-        .order_by("sequence")
-        .values("uid", "kind", "sequence", "sent_at", "status")
+    chain = (
+        list(
+            Notice.objects.filter(rule_id=notice.rule_id, activity_ref=notice.activity_ref)
+            .order_by("sequence")
+            .values("uid", "kind", "sequence", "sent_at", "status")
+        )
+        if notice.rule_id
+        else []
     )
     # The organisations, and the agreement, only where the reader may see them: a notice shows
     # its payload, not the records around it.
@@ -91,7 +95,7 @@ def notice_detail(request: HttpRequest, uid: Any) -> HttpResponse:
         "language": language,
         "source": names.get(notice.source_id),
         "recipient": names.get(notice.recipient_id),
-        "agreement_readable": can_read(request.user, notice.agreement),
+        "agreement_readable": notice.agreement is not None and can_read(request.user, notice.agreement),
         "chain": chain,
         "responses": notice.responses.select_related("by", "organisation"),
         "visible_orgs": set(names),
