@@ -6,6 +6,7 @@ from liaison.activities.api import router as activities_router
 from liaison.coordination.api import router as coordination_router
 from liaison.core.api_support import install_error_handlers
 from liaison.directory.api import router as directory_router
+from liaison.implementation.api import router as implementation_router
 
 api = NinjaAPI(
     title="Liaison API",
@@ -21,3 +22,4 @@ install_error_handlers(api)
 api.add_router("/directory", directory_router)
 api.add_router("/activities", activities_router)
 api.add_router("/coordination", coordination_router)
+api.add_router("/implementation", implementation_router)

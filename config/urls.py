@@ -10,6 +10,7 @@ urlpatterns = [
     path("directory/", include("liaison.directory.urls")),
     path("activities/", include("liaison.activities.urls")),
     path("coordination/", include("liaison.coordination.urls")),
+    path("implementation/", include("liaison.implementation.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -577,6 +577,12 @@ class Recommendation(AuditedModel):
         return self.finding.inspection.plan
 
 
+def tree_order(path: str) -> tuple[int, ...]:
+    """A task's place in its plan's tree: parents first, siblings in the order they were made.
+    Ordering by the materialised path as text would put "/10/" before "/9/"."""
+    return tuple(int(part) for part in path.strip("/").split("/") if part)
+
+
 def period_label(frequency: str, start: dt.date) -> str:
     if frequency == Frequency.QUARTERLY:
         return f"{start.year}-Q{(start.month - 1) // 3 + 1}"

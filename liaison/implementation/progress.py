@@ -35,6 +35,7 @@ from liaison.implementation.models import (
     RollupRule,
     Task,
     as_percent,
+    tree_order,
 )
 
 HUNDRED = Decimal(100)
@@ -176,7 +177,10 @@ def plan_trees(plans: list[Plan], language: str = "en") -> list[Node]:
         return []
     ids = [p.pk for p in plans]
     figures = _task_figures(ids)
-    tasks = list(Task.objects.filter(plan_id__in=ids).select_related("objective").order_by("plan_id", "path"))
+    tasks = sorted(
+        Task.objects.filter(plan_id__in=ids).select_related("objective"),
+        key=lambda task: (task.plan_id, tree_order(task.path)),
+    )
     by_pk: dict[int, Node] = {}
     roots: dict[int, list[Node]] = defaultdict(list)
     for task in tasks:

@@ -237,6 +237,9 @@ def submit_report(*, by: Any, report: ProgressReport) -> ProgressReport:
         submitted_by=by,
     )
     _review(report, by=by, action=ReviewAction.SUBMIT, level=0, org=report.assignment.organisation)
+    from liaison.implementation.reminders import settle
+
+    settle(report, now=now)
     return report
 
 

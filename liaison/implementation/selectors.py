@@ -13,6 +13,7 @@ from django.db.models.functions import Coalesce
 from django.utils.translation import gettext as _
 
 from liaison.core import access
+from liaison.core.names.normalise import fold
 from liaison.directory.models import Organisation
 from liaison.implementation.models import (
     Assignment,
@@ -23,6 +24,7 @@ from liaison.implementation.models import (
     ReportingPeriod,
     ReportStatus,
     Task,
+    tree_order,
 )
 
 HIDDEN = "an organisation you cannot see"
@@ -124,7 +126,7 @@ class Heatmap:
 
 def heatmap(user: Any, plan: Plan, *, language: str, today: dt.date) -> Heatmap:
     """Organisations × leaf tasks, each cell the assignment's status (three queries)."""
-    tasks = list(Task.objects.filter(plan=plan, children__isnull=True).order_by("path"))
+    tasks = sorted(Task.objects.filter(plan=plan, children__isnull=True), key=lambda t: tree_order(t.path))
     columns = {task.pk: i for i, task in enumerate(tasks)}
     labels = dict(ReportingPeriod.objects.filter(plan=plan).values_list("pk", "label"))
     due = {t.pk: t.due_on for t in tasks}
@@ -143,7 +145,10 @@ def heatmap(user: Any, plan: Plan, *, language: str, today: dt.date) -> Heatmap:
         )
         counts["overdue" if overdue else status] += 1
     names = organisation_names(user, set(by_org), language)
-    ordered = sorted(by_org.items(), key=lambda item: (item[0] not in names, names.get(item[0], ""), item[0]))
+    # Folded, so that Hà Nội sorts before Huế and Đà Nẵng among the Ds.
+    ordered = sorted(
+        by_org.items(), key=lambda item: (item[0] not in names, fold(names.get(item[0], "")), item[0])
+    )
     return Heatmap(
         tasks=tasks,
         rows=[(org_id, name_or_hidden(names, org_id), cells) for org_id, cells in ordered],

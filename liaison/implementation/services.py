@@ -34,6 +34,9 @@ from liaison.implementation.models import (
 from liaison.implementation.periods import periods_for
 
 MAX_DAYS = 366
+# Periods and their deadlines are computed from a plan's dates: keep those far from the calendar's
+# ends (year 9999 would overflow).
+EARLIEST, LATEST = dt.date(1900, 1, 1), dt.date(2200, 12, 31)
 
 
 def _need_title(data: Any, errors: dict[str, list[str]]) -> None:
@@ -246,6 +249,11 @@ PLAN_EDITABLE = frozenset(f.name for f in fields(PlanInput)) - {"is_demo"}
 def _validate_plan(user: Any, data: PlanInput, plan: Plan | None = None) -> None:
     errors: dict[str, list[str]] = {}
     _need_title(data, errors)
+    for name in ("starts_on", "ends_on"):
+        if not EARLIEST <= getattr(data, name) <= LATEST:
+            errors[name] = [_("This date is out of range.")]
+    if "starts_on" in errors or "ends_on" in errors:
+        raise ValidationError(errors)
     if data.ends_on < data.starts_on:
         errors["ends_on"] = [_("The plan cannot end before it starts.")]
     elif (data.ends_on - data.starts_on).days > 366 * 15:
@@ -371,6 +379,8 @@ def delete_plan(*, by: Any, plan: Plan) -> None:
         raise ValidationError(
             {"__all__": [_("Organisations have reported on this plan: it cannot be deleted, only ended.")]}
         )
+    # Drafts go first: a report protects its period, which the plan's deletion would cascade to.
+    ProgressReport.objects.filter(assignment__task__plan=plan).delete()
     plan.delete()
 
 

@@ -825,6 +825,7 @@ def enumerate_urls() -> set[str]:
 OTHER_MODULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "activities": (("activities:",), ("/api/activities",)),
     "coordination": (("coordination:",), ("/api/coordination",)),
+    "implementation": (("implementation:",), ("/api/implementation",)),
 }
 
 
