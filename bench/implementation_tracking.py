@@ -60,7 +60,6 @@ def generate(periods_with_reports: int | None) -> dict[str, object]:
         Assignment,
         GuidingDocument,
         Objective,
-        Plan,
         ProgressReport,
         Task,
     )
