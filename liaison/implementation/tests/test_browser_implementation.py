@@ -26,6 +26,7 @@ PLAN = "Directive 12 plan (browser test)"
 PLAN_AR = "خطة تنفيذ التوجيه"
 TASK = "People's diplomacy exchanges (browser test)"
 EVIDENCE = "Friendship exchange with Khammouane (browser test)"
+HA_TINH = "seed:ha-tinh-party-committee"
 
 
 def _reporting_window(today: dt.date) -> tuple[dt.date, int]:
@@ -81,7 +82,7 @@ def test_a_plan_is_assigned_reported_returned_accepted_and_the_late_are_told(
     fast_passwords,
     live_server,
     pdf_tools,
-    tmp_path,  # noqa: F811
+    tmp_path,
 ):
     from liaison.coordination.models import Escalation, Notice, NoticeKind
     from liaison.implementation import reminders
