@@ -76,12 +76,12 @@ def _world() -> dict[str, object]:
     return {"directive": directive, "users": users}
 
 
+@pytest.mark.usefixtures("pdf_tools")
 def test_a_plan_is_assigned_reported_returned_accepted_and_the_late_are_told(
     page,
     console,
     fast_passwords,
     live_server,
-    pdf_tools,
     tmp_path,
 ):
     from liaison.coordination.models import Escalation, Notice, NoticeKind
