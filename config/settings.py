@@ -280,6 +280,9 @@ LIAISON_IMPORT_MAX_BYTES = int(os.environ.get("LIAISON_IMPORT_MAX_BYTES", str(20
 # Attachments of activities: the largest file accepted (bytes).
 LIAISON_ATTACHMENT_MAX_BYTES = int(os.environ.get("LIAISON_ATTACHMENT_MAX_BYTES", str(20 * 1024 * 1024)))
 
+# Document intake: the largest document accepted (bytes; see docs/intake.md).
+LIAISON_INTAKE_MAX_BYTES = int(os.environ.get("LIAISON_INTAKE_MAX_BYTES", str(50 * 1024 * 1024)))
+
 # Coordination: the address links in notification emails point to, and whether webhooks may
 # call plain http and private addresses (local development only; see docs/coordination.md).
 LIAISON_SITE_URL = os.environ.get("LIAISON_SITE_URL", "http://127.0.0.1:8000").rstrip("/")

@@ -258,6 +258,91 @@ def cmd_evaluate_extraction(opts: argparse.Namespace) -> int:
     return 0
 
 
+_INGEST_SUFFIXES = (".txt", ".html", ".htm", ".docx", ".pdf")
+_CLASSIFICATIONS = {"public": 0, "internal": 1, "restricted": 2}
+
+
+def _ingest_files(paths: Sequence[str]) -> list[Any]:
+    """The files named, and the supported files under the folders named (recursively), in order."""
+    from pathlib import Path
+
+    files: list[Path] = []
+    for name in paths:
+        path = Path(name)
+        if path.is_dir():
+            files.extend(
+                sorted(p for p in path.rglob("*") if p.is_file() and p.suffix.lower() in _INGEST_SUFFIXES)
+            )
+        else:
+            files.append(path)
+    return files
+
+
+def _progress(done: int, total: int, label: str) -> None:
+    width = 30
+    filled = width * done // max(total, 1)
+    bar = "#" * filled + "-" * (width - filled)
+    print(f"\r[{bar}] {done}/{total} {label[-40:]:<40}", end="", file=sys.stderr, flush=True)
+
+
+def cmd_ingest(opts: argparse.Namespace) -> int:
+    """Store documents (files and folders), extract their proposals, and summarise."""
+    _setup()
+    from django.core.exceptions import PermissionDenied, ValidationError
+
+    from liaison.core import access
+    from liaison.core.audit import acting_as
+    from liaison.directory.models import Organisation
+    from liaison.intake.extraction.resolve_db import DirectoryResolver
+    from liaison.intake.services import ingest
+
+    key = opts.owner
+    owner = Organisation.objects.filter(external_key=key).first() or (
+        Organisation.objects.filter(pk=int(key)).first() if key.isdigit() else None
+    )
+    if owner is None:
+        print(f"No organisation with the external key or id {key!r}.", file=sys.stderr)
+        return 2
+    user = _user_named(opts.as_user) if opts.as_user else None
+    if opts.as_user and user is None:
+        return 2
+    classification = _CLASSIFICATIONS[opts.classification]
+    if user is not None and not access.can_create(user, owner=owner, classification=classification):
+        print(f"{user.username} may not add {opts.classification} documents for this owner.", file=sys.stderr)
+        return 2
+    files = _ingest_files(opts.paths)
+    resolver = DirectoryResolver()
+    ingested: list[str] = []
+    known: list[str] = []
+    refused: list[tuple[str, str]] = []
+    with acting_as(user, via="cli"):
+        for done, path in enumerate(files):
+            _progress(done, len(files), path.name)
+            try:
+                result = ingest(
+                    user,
+                    owner=owner,
+                    classification=classification,
+                    name=path.name,
+                    content=path.read_bytes(),
+                    resolver=resolver,
+                )
+            except OSError as error:
+                refused.append((str(path), f"cannot read it: {error.strerror or error}"))
+            except ValidationError as error:
+                refused.append((str(path), " ".join(error.messages)))
+            except PermissionDenied as error:
+                refused.append((str(path), str(error)))
+            else:
+                (ingested if result.created else known).append(str(path))
+        _progress(len(files), len(files), "done")
+    print(file=sys.stderr)
+    print(f"Ingested {len(ingested)}, already known {len(known)}, refused {len(refused)} (of {len(files)}).")
+    for path, reason in refused:
+        print(f"refused  {path}: {reason}", file=sys.stderr)
+    return 1 if refused else 0
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="liaison", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
@@ -325,6 +410,19 @@ def build_parser() -> argparse.ArgumentParser:
         help="resolve names against the seed data in memory (default) or the configured database",
     )
     extract.set_defaults(func=cmd_extract)
+
+    ingest = sub.add_parser(
+        "ingest", help="store documents (files, folders) and their extraction proposals; print a summary"
+    )
+    ingest.add_argument("paths", nargs="+", metavar="PATH", help="files, or folders (.txt .html .docx .pdf)")
+    ingest.add_argument("--owner", required=True, help="the owning organisation: its external key or id")
+    ingest.add_argument(
+        "--classification", choices=list(_CLASSIFICATIONS), default="internal", help="(default internal)"
+    )
+    ingest.add_argument(
+        "--as", dest="as_user", metavar="USERNAME", help="ingest as this user (checked by the access policy)"
+    )
+    ingest.set_defaults(func=cmd_ingest)
 
     evaluate = sub.add_parser(
         "evaluate-extraction",
