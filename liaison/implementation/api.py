@@ -269,7 +269,7 @@ def _plan_out(plan: Plan, names: Names, documents: set[int]) -> dict[str, Any]:
         "is_demo": plan.is_demo,
         "version": plan.version,
         "task_count": plan.task_count,  # type: ignore[attr-defined]
-        "assignment_count": plan.assignment_count,  # type: ignore[attr-defined]
+        "organisation_count": plan.organisation_count,  # type: ignore[attr-defined]
     }
 
 
@@ -279,11 +279,13 @@ def _levels_out(levels: list[Any], names: Names) -> list[dict[str, Any]]:
 
 def _plan_detail(user: Any, plan: Plan) -> dict[str, Any]:
     plan.task_count = plan.tasks.count()  # type: ignore[attr-defined]
-    plan.assignment_count = Assignment.objects.filter(task__plan=plan).count()  # type: ignore[attr-defined]
+    plan.organisation_count = plan.shared_with.count()  # type: ignore[attr-defined]
+    assignment_count = Assignment.objects.filter(task__plan=plan).count()
     levels = list(plan.approval_levels.all())
     names = _names(user, [plan.owner_id, *(lv.organisation_id for lv in levels)])
     current = current_period(plan, timezone.localdate())
     return _plan_out(plan, names, readable_ids(user, GuidingDocument, [plan.document_id])) | {
+        "assignment_count": assignment_count,
         "notes": plan.notes,
         "coordinators": list(plan.coordinators.order_by("username").values_list("username", flat=True)),
         "approval_levels": _levels_out(levels, names),

@@ -155,7 +155,7 @@ class PlanOut(Schema):
     is_demo: bool
     version: int
     task_count: int
-    assignment_count: int
+    organisation_count: int = Field(description="Organisations its tasks are assigned to.")
 
 
 class PlanListOut(Page):
@@ -179,6 +179,7 @@ class ObjectiveOut(Schema):
 
 
 class PlanDetailOut(PlanOut):
+    assignment_count: int = Field(description="Assignments of its tasks (task × organisation).")
     notes: str
     coordinators: list[str] = Field(description="Usernames.")
     approval_levels: list[ApprovalLevelOut] = Field(

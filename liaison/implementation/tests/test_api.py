@@ -674,7 +674,7 @@ def test_the_document_and_plan_lists_cost_the_same_number_of_queries_whatever_th
         schema.model_validate(six)
     listed = _queries(client, f"{API}/plans")[1]["items"]
     assert all(
-        p["task_count"] == 1 and p["assignment_count"] == 2
+        p["task_count"] == 1 and p["organisation_count"] == 2
         for p in listed
         if p["document"]["code"].startswith("D-")
     )
