@@ -250,15 +250,20 @@ def _renamed(exc: ValidationError, names: dict[str, str]) -> ValidationError:
 @router.post("/tasks/{int:task_id}/assignments", response={200: AssignedOut, 201: AssignedOut, **ERRORS})
 def assign_task(request: HttpRequest, task_id: int, payload: AssignIn) -> Status[dict[str, Any]]:
     """Assign a leaf task to organisations chosen one by one, or to a group as it stood on the
-    day. An organisation that did not exist on the day is refused by name; those already assigned
-    are left as they are (`already`). 201 when any assignment was made, else 200."""
+    day (the missions group narrowed to a UN M49 region by `region`, if given). An organisation
+    that did not exist on the day is refused by name; those already assigned are left as they are
+    (`already`). 201 when any assignment was made, else 200."""
     user = request.user
     task = _task(request, task_id, Action.CHANGE)
     on = payload.on or timezone.localdate()
+    if payload.region is not None and payload.group is None:
+        raise ValidationError(
+            {"region": [_("Only the representative missions abroad can be chosen by region.")]}
+        )
     if payload.group is not None:
         if payload.organisations:
             raise ValidationError({"group": [_("Choose organisations or a group, not both.")]})
-        chosen = tree.group_members(user, payload.group, on)
+        chosen = tree.group_members(user, payload.group, on, region=payload.region)
         if not chosen:
             raise ValidationError({"group": [_("No organisation of this group existed on that day.")]})
     else:

@@ -19,6 +19,7 @@ from liaison.activities.models import Activity
 from liaison.coordination.forms import UsersChoiceField
 from liaison.core.access import organisations_user_can_write, visible
 from liaison.core.models import Classification
+from liaison.directory import regions
 from liaison.directory.forms import OrganisationChoiceField
 from liaison.directory.models import Organisation
 from liaison.implementation.models import (
@@ -36,7 +37,7 @@ from liaison.implementation.models import (
     Task,
     tree_order,
 )
-from liaison.implementation.tree import GROUPS
+from liaison.implementation.tree import GROUPS, REGIONAL_GROUPS
 
 
 def _date_input() -> forms.DateInput:
@@ -227,17 +228,38 @@ class AssignForm(forms.Form):
         choices=[("", _("— none —")), *((key, _(label)) for key, (label, _q) in GROUPS.items())],
         help_text=_("Every organisation of the group that existed on the date below."),
     )
+    region = forms.ChoiceField(
+        label=_("In the region"),
+        required=False,
+        help_text=_("Only the missions in this part of the world (UN M49 regions)."),
+    )
     organisations = OrganisationsChoiceField(label=_("Or these organisations"), required=False)
     on = forms.DateField(label=_("Assigned on"), widget=_date_input())
 
     def __init__(self, *args: Any, user: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
         _readable_orgs(self, user, "organisations")
+        language = get_language()
+        self.fields["region"].choices = [  # type: ignore[attr-defined]
+            ("", _("— anywhere —")),
+            *(
+                (
+                    macro.name(language),
+                    [
+                        (macro.key, _("All of %(region)s") % {"region": macro.name(language)}),
+                        *((sub.key, sub.name(language)) for sub in regions.sub_regions(macro)),
+                    ],
+                )
+                for macro in regions.macro_regions()
+            ),
+        ]
 
     def clean(self) -> dict[str, Any]:
         data: dict[str, Any] = super().clean() or {}
         if not data.get("group") and not data.get("organisations"):
             self.add_error("organisations", _("Choose a group or at least one organisation."))
+        if data.get("region") and data.get("group") not in REGIONAL_GROUPS:
+            self.add_error("region", _("Only the representative missions abroad can be chosen by region."))
         return data
 
 

@@ -427,6 +427,12 @@ class AssignIn(In):
         description="… or a group as it stood on `on`: provincial_committees, people_committees, "
         "missions or ministries.",
     )
+    region: str | None = Field(
+        None,
+        description="With the missions group only: the missions whose country lies in this UN M49 "
+        "region, by key: a macro-region (africa, americas, asia, europe, oceania) or a sub-region "
+        "(e.g. south_eastern_asia, western_europe).",
+    )
     on: dt.date | None = Field(None, description="The assignment date (today when omitted).")
 
 

@@ -14,11 +14,13 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils.formats import date_format
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from liaison.activities.validation import require
 from liaison.core import access
 from liaison.core.versioning import check_version
+from liaison.directory import regions
 from liaison.directory.models import Organisation, OrganisationKind
 from liaison.implementation.models import Assignment, Objective, Plan, Recurrence, Task
 from liaison.implementation.services import _changes, _need_title, _refer_to
@@ -252,12 +254,38 @@ GROUPS: dict[str, tuple[str, Q]] = {
 }
 
 
-def group_members(user: Any, group: str, on: dt.date) -> list[Organisation]:
-    """The organisations of a group that existed on the day, as far as the user can see."""
+# Groups that a region (liaison.directory.regions) narrows to the organisations whose country
+# lies in it.
+REGIONAL_GROUPS = frozenset({"missions"})
+
+
+def group_members(user: Any, group: str, on: dt.date, region: str | None = None) -> list[Organisation]:
+    """The organisations of a group that existed on the day, as far as the user can see; with a
+    region (a UN M49 macro- or sub-region's key), only those whose country lies in it."""
     if group not in GROUPS:
         raise ValidationError({"group": [_("Unknown group of organisations.")]})
     found = Organisation.objects.filter(GROUPS[group][1]).valid_on(on)
-    return list(access.visible(user, found).order_by("sort_name", "id"))
+    place = None
+    if region:
+        if group not in REGIONAL_GROUPS:
+            raise ValidationError(
+                {"region": [_("Only the representative missions abroad can be chosen by region.")]}
+            )
+        place = regions.region(region)
+        if place is None:
+            raise ValidationError({"region": [_("Unknown region.")]})
+        found = found.filter(country__code__in=sorted(place.codes))
+    members = list(access.visible(user, found).order_by("sort_name", "id"))
+    if place is not None and not members:
+        raise ValidationError(
+            {
+                "region": [
+                    _("No representative mission in %(region)s existed on %(day)s.")
+                    % {"region": place.name(get_language()), "day": date_format(on, "SHORT_DATE_FORMAT")}
+                ]
+            }
+        )
+    return members
 
 
 @dataclass

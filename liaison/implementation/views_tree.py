@@ -148,7 +148,9 @@ def task_assign(request: HttpRequest, pk: int) -> HttpResponse:
         organisations = list(data.get("organisations") or [])
         try:
             if data.get("group"):
-                organisations += tree.group_members(request.user, data["group"], data["on"])
+                organisations += tree.group_members(
+                    request.user, data["group"], data["on"], region=data.get("region") or None
+                )
             result = tree.assign(by=request.user, task=task, organisations=organisations, on=data["on"])
         except ValidationError as error:
             if hasattr(error, "error_dict") and "assigned_on" in error.error_dict:
