@@ -11,6 +11,7 @@ urlpatterns = [
     path("activities/", include("liaison.activities.urls")),
     path("coordination/", include("liaison.coordination.urls")),
     path("implementation/", include("liaison.implementation.urls")),
+    path("intake/", include("liaison.intake.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -59,6 +59,10 @@ def cmd_demo(opts: argparse.Namespace) -> int:
         "Demo implementation tracking: {documents} guiding documents, {plans} plans, "
         "{reports} reports.".format(**implementation)
     )
+    from liaison.intake.demo import load_demo_intake
+
+    intake = load_demo_intake(users["admin"])
+    print("Demo intake: {documents} seed articles, {accepted} proposals accepted.".format(**intake))
     url = f"http://{opts.host}:{opts.port}/"
     print("\nLiaison is ready at", url)
     print("Sign in as the demo administrator:")

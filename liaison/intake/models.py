@@ -180,3 +180,33 @@ class Rejection(models.Model):
 
     def __str__(self) -> str:
         return f"{self.type} {self.surface_key!r}"
+
+
+class Provenance(models.Model):
+    """Where an accepted record came from: the document, the span and the sentence around it.
+
+    Written by `review.accept` for every record an accepted proposal created or changed (a
+    Directory person or organisation, an activity). The record's own module shows it too: a
+    name record's and a position's `source`, an activity's `SourceLink`.
+    """
+
+    document = models.ForeignKey(Document, on_delete=models.CASCADE, related_name="provenance")
+    proposal = models.ForeignKey(
+        Proposal, null=True, blank=True, on_delete=models.SET_NULL, related_name="provenance"
+    )
+    start = models.PositiveIntegerField()
+    end = models.PositiveIntegerField()
+    # The sentence the span sits in, as written.
+    quote = models.TextField(_("quote"))
+    content_type = models.ForeignKey("contenttypes.ContentType", on_delete=models.CASCADE, related_name="+")
+    object_id = models.PositiveBigIntegerField()
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("provenance")
+        verbose_name_plural = _("provenance")
+        ordering = ["id"]
+        indexes = [models.Index(fields=["content_type", "object_id"], name="intake_provenance_record")]
+
+    def __str__(self) -> str:
+        return f"{self.content_type_id}:{self.object_id} ← {self.document_id} [{self.start}:{self.end}]"

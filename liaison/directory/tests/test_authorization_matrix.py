@@ -826,6 +826,7 @@ OTHER_MODULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "activities": (("activities:",), ("/api/activities",)),
     "coordination": (("coordination:",), ("/api/coordination",)),
     "implementation": (("implementation:",), ("/api/implementation",)),
+    "intake": (("intake:",), ("/api/intake",)),
 }
 
 
