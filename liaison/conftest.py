@@ -24,24 +24,28 @@ def _empty_cache():
     cache.clear()
 
 
-def _flushes_the_database(request: pytest.FixtureRequest) -> bool:
-    marker = request.node.get_closest_marker("django_db")
+def _flushes_the_database(item: pytest.Item) -> bool:
+    marker = item.get_closest_marker("django_db")
     transactional = bool(marker and marker.kwargs.get("transaction"))
-    return transactional or bool(
-        {"transactional_db", "live_server", "celery_broker"} & set(request.fixturenames)
-    )
+    fixtures = set(getattr(item, "fixturenames", ()))
+    return transactional or bool({"transactional_db", "live_server", "celery_broker"} & fixtures)
 
 
-@pytest.fixture(autouse=True)
-def _reference_data_after_a_flush(request: pytest.FixtureRequest, django_db_blocker):
-    """A transactional test (browser, broker) ends by emptying every table, the reference data the
-    migrations loaded included; the next test of the same process must find the countries and
-    Viet Nam's provinces again, whichever test ran before it."""
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
+    """A transactional test (browser, broker, thread tasks) ends by emptying every table, the
+    reference data the migrations loaded included; the next test of the same process must find
+    the countries and Viet Nam's provinces again, whichever test ran before it.
+
+    Done here, after every fixture of the test was torn down, rather than in a fixture: a
+    fixture's teardown may run before the database's, which is the one that empties the tables."""
     yield
-    if not _flushes_the_database(request):
+    if not _flushes_the_database(item):
         return
+    from pytest_django.plugin import blocking_manager_key
+
     from liaison.directory import reference
 
-    with django_db_blocker.unblock():
+    with item.config.stash[blocking_manager_key].unblock():
         reference.load_countries()
         reference.load_vietnam_provinces()
