@@ -17,6 +17,7 @@ from liaison.accounts.models import User
 from liaison.activities.forms_parts import OrganisationsChoiceField
 from liaison.activities.models import Activity
 from liaison.coordination.forms import UsersChoiceField
+from liaison.core import access
 from liaison.core.access import organisations_user_can_write, visible
 from liaison.core.models import Classification
 from liaison.directory import regions
@@ -267,6 +268,8 @@ class EvidenceChoiceField(forms.ModelMultipleChoiceField):  # type: ignore[type-
     def label_from_instance(self, obj: Any) -> str:
         if isinstance(obj, Activity):
             return f"{obj.starts_at:%Y-%m-%d} · {obj.title_in(get_language() or 'en')}"
+        if hasattr(obj, "sent_at") and hasattr(obj, "get_kind_display"):  # a coordination notice
+            return f"{obj.sent_at:%Y-%m-%d} · {obj.get_kind_display()} · {obj.title}"
         return str(obj)
 
 
@@ -300,6 +303,13 @@ class ReportForm(forms.Form):
         required=False,
         widget=forms.SelectMultiple(attrs={"size": 4}),
     )
+    notices = EvidenceChoiceField(
+        label=_("Evidence: notices"),
+        queryset=GuidingDocument.objects.none(),
+        required=False,
+        widget=forms.SelectMultiple(attrs={"size": 4}),
+        help_text=_("Coordination notices your organisation sent or received about this work."),
+    )
 
     def __init__(
         self, *args: Any, user: Any, assignment: Any, periods: list[tuple[str, str]], **kwargs: Any
@@ -323,6 +333,17 @@ class ReportForm(forms.Form):
         latest = list(activities.order_by("-starts_at").values_list("pk", flat=True)[:300])
         self.fields["activities"].queryset = Activity.objects.filter(pk__in=latest).order_by("-starts_at")  # type: ignore[attr-defined]
         self.fields["documents"].queryset = visible(user, GuidingDocument.objects.all()).order_by("code")  # type: ignore[attr-defined]
+        from liaison.coordination.models import Notice
+        from liaison.coordination.notices import visible_notices
+
+        own = access.paths_q("source__path", [org.path]) | access.paths_q("recipient__path", [org.path])
+        recent = list(
+            visible_notices(user)
+            .filter(own, sent_at__date__gte=plan.starts_on, agreement__isnull=False)
+            .order_by("-sent_at")
+            .values_list("pk", flat=True)[:100]
+        )
+        self.fields["notices"].queryset = Notice.objects.filter(pk__in=recent).order_by("-sent_at")  # type: ignore[attr-defined]
 
 
 class ReviewForm(forms.Form):

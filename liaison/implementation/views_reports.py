@@ -67,6 +67,7 @@ def report_write(request: HttpRequest, assignment_id: int) -> HttpResponse:
             "narrative": existing.narrative,
             "activities": list(existing.evidence_activities.all()),
             "documents": list(existing.evidence_documents.all()),
+            "notices": list(existing.evidence_notices.all()),
         }
     form = ReportForm(
         request.POST or None, user=request.user, assignment=assignment, periods=periods, initial=initial
@@ -81,7 +82,7 @@ def report_write(request: HttpRequest, assignment_id: int) -> HttpResponse:
             narrative=data.get("narrative") or "",
             activities=list(data.get("activities") or []),
             documents=list(data.get("documents") or []),
-            notices=list(existing.evidence_notices.all()) if existing else [],
+            notices=list(data.get("notices") or []),
         )
         try:
             report = reporting.save_report(
