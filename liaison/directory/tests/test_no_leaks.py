@@ -38,6 +38,9 @@ LINK_MARKER = f"ZZLINK{uuid.uuid4().hex[:10].upper()}"
 PERSON_NAME = "Nguyễn Other Restricted Anh"
 MAX_PAGES = 300
 MIN_PAGES = 25
+# The same page with other query strings (filters, pages, months) at most this often: the
+# calendar's "next month" alone would otherwise fill the crawl with a chain of months.
+MAX_PER_PATH = 12
 
 
 def _seed(world: World, root: Any) -> None:
@@ -117,6 +120,7 @@ class Crawl:
     def follow_links(self, start: str = "/", limit: int = MAX_PAGES) -> int:
         """Breadth-first over same-origin GET links from `start`; returns the pages visited."""
         queue, seen = [start], {start}
+        per_path: dict[str, int] = {}
         visited = 0
         while queue and visited < limit:
             url = queue.pop(0)
@@ -129,8 +133,9 @@ class Crawl:
                 parts = urlsplit(target)
                 if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith(_SKIP):
                     continue
-                if target not in seen:
+                if target not in seen and per_path.get(parts.path, 0) < MAX_PER_PATH:
                     seen.add(target)
+                    per_path[parts.path] = per_path.get(parts.path, 0) + 1
                     queue.append(target)
         return visited
 
