@@ -39,7 +39,7 @@ from liaison.implementation.models import (
     ReportVersion,
     ReviewAction,
 )
-from liaison.implementation.progress import leaf_computed
+from liaison.implementation.progress import figures_from
 
 RANDOM_SEED = 12
 
@@ -385,17 +385,12 @@ def _refresh_all(plan: Plan) -> None:
     ):
         latest[report.assignment_id] = report
     changed = []
-    for assignment in Assignment.objects.filter(task__plan=plan).select_related("task"):
+    for assignment in Assignment.objects.filter(task__plan=plan).select_related("task__plan"):
         report = latest.get(assignment.pk)
         if report is None:
             continue
-        assignment.status = report.progress
-        assignment.reported_percent = report.percent
-        assignment.computed_percent = leaf_computed(
-            plan.rollup_rule, assignment.task, report.progress, report.percent, report.value
-        ).quantize(Decimal("0.1"))
-        assignment.value = report.value
-        assignment.last_period_id = report.period_id
+        for name, value in figures_from(report, assignment.task).items():
+            setattr(assignment, name, value)
         changed.append(assignment)
     Assignment._base_manager.bulk_update(
         changed, ["status", "reported_percent", "computed_percent", "value", "last_period"], batch_size=2000

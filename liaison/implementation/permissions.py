@@ -37,10 +37,9 @@ def get_plan_for_user(user: Any, pk: Any, *, action: Action = Action.READ, reque
     return plan
 
 
-def _within_readable_plan(user: Any, record: Any, plan_id: int, request: Any) -> None:
+def _within_readable_plan(user: Any, plan_id: int, request: Any) -> None:
+    """Everything below a plan is read by whoever reads the plan (404 otherwise)."""
     get_plan_for_user(user, plan_id, request=request)
-    if record is None:
-        raise Http404
 
 
 def get_task_for_user(user: Any, pk: Any, *, request: Any = None) -> Task:
@@ -51,7 +50,7 @@ def get_task_for_user(user: Any, pk: Any, *, request: Any = None) -> Task:
     )
     if task is None:
         raise Http404
-    _within_readable_plan(user, task, task.plan_id, request)
+    _within_readable_plan(user, task.plan_id, request)
     found: Task = task
     return found
 
@@ -64,7 +63,7 @@ def get_assignment_for_user(user: Any, pk: Any, *, request: Any = None) -> Assig
     )
     if assignment is None:
         raise Http404
-    _within_readable_plan(user, assignment, assignment.task.plan_id, request)
+    _within_readable_plan(user, assignment.task.plan_id, request)
     found: Assignment = assignment
     return found
 
@@ -84,7 +83,7 @@ def get_report_for_user(user: Any, pk: Any, *, request: Any = None) -> ProgressR
     )
     if report is None:
         raise Http404
-    _within_readable_plan(user, report, report.assignment.task.plan_id, request)
+    _within_readable_plan(user, report.assignment.task.plan_id, request)
     found: ProgressReport = report
     return found
 
@@ -97,7 +96,7 @@ def get_inspection_for_user(user: Any, pk: Any, *, request: Any = None) -> Inspe
     )
     if inspection is None:
         raise Http404
-    _within_readable_plan(user, inspection, inspection.plan_id, request)
+    _within_readable_plan(user, inspection.plan_id, request)
     found: Inspection = inspection
     return found
 

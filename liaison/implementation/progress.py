@@ -63,27 +63,30 @@ def refresh_assignment(assignment: Assignment) -> None:
         .order_by("-period__starts_on")
         .first()
     )
-    task = assignment.task
-    if latest is None:
-        values: dict[str, Any] = {
+    values = figures_from(latest, assignment.task)
+    Assignment._base_manager.filter(pk=assignment.pk).update(**values)  # derived, not audited
+    for name, value in values.items():
+        setattr(assignment, name, value)
+
+
+def figures_from(report: ProgressReport | None, task: Task) -> dict[str, Any]:
+    """An assignment's figures from its latest accepted report (none: not started)."""
+    if report is None:
+        return {
             "status": ProgressStatus.NOT_STARTED,
             "reported_percent": None,
             "computed_percent": None,
             "value": None,
             "last_period": None,
         }
-    else:
-        computed = leaf_computed(task.plan.rollup_rule, task, latest.progress, latest.percent, latest.value)
-        values = {
-            "status": latest.progress,
-            "reported_percent": latest.percent,
-            "computed_percent": as_percent(computed),
-            "value": latest.value,
-            "last_period": latest.period,
-        }
-    Assignment._base_manager.filter(pk=assignment.pk).update(**values)  # derived, not audited
-    for name, value in values.items():
-        setattr(assignment, name, value)
+    computed = leaf_computed(task.plan.rollup_rule, task, report.progress, report.percent, report.value)
+    return {
+        "status": report.progress,
+        "reported_percent": report.percent,
+        "computed_percent": as_percent(computed),
+        "value": report.value,
+        "last_period": report.period,
+    }
 
 
 @dataclass

@@ -4,6 +4,7 @@ and follow-up tasks that enter the plan's own task tree. Written by editors of t
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from dataclasses import dataclass, fields
 from typing import Any
 
@@ -96,7 +97,9 @@ def delete_inspection(*, by: Any, inspection: Inspection) -> None:
 
 
 @transaction.atomic
-def add_finding(*, by: Any, inspection: Inspection, text: str, recommendations: list[str] = ()) -> Finding:  # type: ignore[assignment]
+def add_finding(
+    *, by: Any, inspection: Inspection, text: str, recommendations: Sequence[str] = ()
+) -> Finding:
     require(access.can_change(by, inspection.plan))
     if not text.strip():
         raise ValidationError({"text": [_("Write the finding.")]})

@@ -5,7 +5,6 @@ selector, and renders the page or, for HTMX, the named partial of the same templ
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Any
 
 from django.contrib import messages
@@ -13,9 +12,7 @@ from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils import timezone
-from django.utils.dateparse import parse_date
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -447,14 +444,3 @@ def objective_add(request: HttpRequest, pk: int) -> HttpResponse:
     else:
         messages.error(request, " ".join(str(e) for errors in form.errors.values() for e in errors))
     return redirect(plan.get_absolute_url() + "#objectives")
-
-
-def parse_day(value: str, default: dt.date) -> dt.date:
-    try:
-        return parse_date(value) or default
-    except ValueError:
-        return default
-
-
-def plan_url(plan: Plan, name: str) -> str:
-    return reverse(f"implementation:{name}", args=[plan.pk])

@@ -132,14 +132,13 @@ def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     if recommendation is None:
         raise Http404
     inspection = recommendation.finding.inspection
-    plan = get_plan_for_user(request.user, inspection.plan_id, action=Action.CHANGE, request=request)
+    get_plan_for_user(request.user, inspection.plan_id, action=Action.CHANGE, request=request)
     due = request.POST.get("due_on") or None
     try:
         from django.utils.dateparse import parse_date
 
         due_on = parse_date(due) if due else recommendation.due_on
     except ValueError:
-        due_on = None
         messages.error(request, _("Give the due date as a date."))
         return redirect(inspection.get_absolute_url() + "#findings")
     try:
@@ -159,5 +158,4 @@ def follow_up(request: HttpRequest, pk: int) -> HttpResponse:
     messages.success(
         request, _("Follow-up task created in the plan and assigned to the visited organisation.")
     )
-    del plan
     return redirect(task.get_absolute_url())
