@@ -67,6 +67,7 @@ INSTALLED_APPS = [
     "liaison.coordination",
     "liaison.implementation",
     "liaison.intake",
+    "liaison.membership",
 ]
 
 MIDDLEWARE = [
@@ -282,6 +283,12 @@ LIAISON_ATTACHMENT_MAX_BYTES = int(os.environ.get("LIAISON_ATTACHMENT_MAX_BYTES"
 
 # Document intake: the largest document accepted (bytes; see docs/intake.md).
 LIAISON_INTAKE_MAX_BYTES = int(os.environ.get("LIAISON_INTAKE_MAX_BYTES", str(50 * 1024 * 1024)))
+
+# Membership records: the home country (branches elsewhere are abroad), how long a transfer may
+# wait between release and receipt before it shows on the checks, the largest dossier scan.
+LIAISON_HOME_COUNTRY = os.environ.get("LIAISON_HOME_COUNTRY", "VN").strip().upper() or "VN"
+LIAISON_TRANSFER_PENDING_DAYS = int(os.environ.get("LIAISON_TRANSFER_PENDING_DAYS", "30"))
+LIAISON_DOSSIER_MAX_BYTES = int(os.environ.get("LIAISON_DOSSIER_MAX_BYTES", str(50 * 1024 * 1024)))
 
 # Coordination: the address links in notification emails point to, and whether webhooks may
 # call plain http and private addresses (local development only; see docs/coordination.md).

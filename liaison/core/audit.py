@@ -139,6 +139,11 @@ def record_note(instance: AuditedModel, changes: dict[str, Any]) -> None:
         _event(instance, AuditAction.UPDATE, changes).save()
 
 
+def record_view(instance: AuditedModel, *, actor: Any = None, detail: dict[str, Any] | None = None) -> None:
+    """Record that someone looked at a record whose every reading is accounted for (dossiers)."""
+    _event(instance, AuditAction.VIEW, detail or {}, actor=actor).save()
+
+
 def record_bulk_create(objs: Iterable[AuditedModel]) -> None:
     AuditEvent.objects.bulk_create(
         [_event(obj, AuditAction.CREATE, diff(None, snapshot(obj))) for obj in objs]

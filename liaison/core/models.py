@@ -184,6 +184,7 @@ class AuditAction(models.TextChoices):
     CREATE = "create", _("Created")
     UPDATE = "update", _("Changed")
     DELETE = "delete", _("Deleted")
+    VIEW = "view", _("Viewed")
 
 
 class AuditEvent(models.Model):

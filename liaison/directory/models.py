@@ -108,6 +108,7 @@ class OrganisationKind(models.TextChoices):
     MINISTRY = "ministry", _("Ministry")
     DEPARTMENT = "department", _("Department or unit")
     PARTY_COMMITTEE = "party_committee", _("Party committee")
+    PARTY_BRANCH = "party_branch", _("Party branch or cell")
     PROVINCIAL_COMMITTEE = "provincial_committee", _("Provincial party committee")
     PEOPLE_COMMITTEE = "people_committee", _("People's committee")
     PROVINCE_DEPARTMENT = "province_department", _("Provincial department")

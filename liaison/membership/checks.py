@@ -1,0 +1,235 @@
+"""The checks users need: counts with the list behind each, over the members and branches the
+user may read (the access policy's filter first, then the check's own).
+
+Every check is one queryset, so the page counts it (capped, like every list) and the drill-down
+pages through it; the API answers the same.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
+from django.db.models.functions import TruncMonth
+from django.utils.functional import Promise
+from django.utils.translation import gettext_lazy as _
+
+from liaison.core import access
+from liaison.membership.models import (
+    Branch,
+    DossierStatus,
+    Member,
+    MemberStatus,
+    Placement,
+    Transfer,
+    TransferState,
+)
+
+PRESENT = (
+    MemberStatus.PROBATIONARY,
+    MemberStatus.ACTIVE,
+    MemberStatus.TRANSFERRED,
+    MemberStatus.ATTACHED,
+    MemberStatus.SUSPENDED,
+)
+
+
+def visible_members(user: Any) -> QuerySet[Member]:
+    return access.visible(user, Member.objects.all())
+
+
+def responsible_branches(user: Any) -> QuerySet[Branch]:
+    """Branches the user answers for: those of their organisations and below (all, for a superuser),
+    that they may read."""
+    from liaison.directory.models import Organisation
+
+    p = access.principal_for(user)
+    branches = Branch.objects.filter(access.visible_q(user, Organisation, prefix="organisation__"))
+    if p.is_superuser:
+        return branches
+    return branches.filter(access.paths_q("organisation__path", [s.path for s in p.scopes]))
+
+
+def _posted_now(day: dt.date) -> Q:
+    return Q(posting__start__lte=day) & (Q(posting__end__isnull=True) | Q(posting__end__gte=day))
+
+
+def _live_q(prefix: str, day: dt.date) -> Q:
+    return Q(**{f"{prefix}organisation__valid_to__isnull": True}) | Q(
+        **{f"{prefix}organisation__valid_to__gt": day}
+    )
+
+
+def _in_branch_abroad(day: dt.date) -> Q:
+    """Placed now (regular or attached) in a branch abroad that still exists."""
+    regular = Q(branch__abroad=True) & _live_q("branch__", day)
+    attached = Q(attached_to__abroad=True) & _live_q("attached_to__", day)
+    return regular | attached
+
+
+def abroad_without_branch(user: Any, day: dt.date) -> QuerySet[Member]:
+    """Posted abroad now, present, and not placed in any branch abroad (in transit, never attached,
+    or their branch there was dissolved)."""
+    return visible_members(user).filter(_posted_now(day), status__in=PRESENT).exclude(_in_branch_abroad(day))
+
+
+def posting_ended_still_abroad(user: Any, day: dt.date) -> QuerySet[Member]:
+    """Their latest posting has ended, yet they are still placed in a branch abroad."""
+    return (
+        visible_members(user).filter(posting__end__lt=day, status__in=PRESENT).filter(_in_branch_abroad(day))
+    )
+
+
+def posted_never_attached(user: Any, day: dt.date) -> QuerySet[Member]:
+    """Their latest posting has started, and at no time during it were they placed in a branch abroad."""
+    abroad = Placement.objects.filter(member=OuterRef("pk"), branch__abroad=True).filter(
+        Q(end__isnull=True) | Q(end__gt=OuterRef("posting__start"))
+    )
+    open_ended = Q(posting__end__isnull=True) & ~Exists(abroad)
+    ended = Q(posting__end__isnull=False) & ~Exists(abroad.filter(start__lte=OuterRef("posting__end")))
+    return (
+        visible_members(user).filter(posting__start__lte=day, status__in=PRESENT).filter(open_ended | ended)
+    )
+
+
+def undersized_branches(user: Any, day: dt.date) -> QuerySet[Branch]:
+    return _live(responsible_branches(user), day).filter(member_count__lt=F("minimum_size"))
+
+
+def branches_without_secretary(user: Any, day: dt.date) -> QuerySet[Branch]:
+    return _live(responsible_branches(user), day).filter(secretary__isnull=True)
+
+
+def _live(branches: QuerySet[Branch], day: dt.date) -> QuerySet[Branch]:
+    return branches.filter(_live_q("", day))
+
+
+def pending_transfers(user: Any, day: dt.date) -> QuerySet[Transfer]:
+    """Released and not received for longer than LIAISON_TRANSFER_PENDING_DAYS."""
+    limit = day - dt.timedelta(days=settings.LIAISON_TRANSFER_PENDING_DAYS)
+    members = visible_members(user)
+    return Transfer.objects.filter(state=TransferState.RELEASED, released_on__lt=limit, member__in=members)
+
+
+def not_digitised(user: Any, day: dt.date) -> QuerySet[Member]:
+    return visible_members(user).filter(status__in=PRESENT).exclude(dossier__status=DossierStatus.DIGITISED)
+
+
+@dataclass(frozen=True)
+class Check:
+    slug: str
+    title: Promise
+    help: Promise
+    subject: str  # "member", "branch" or "transfer"
+    rows: Callable[[Any, dt.date], QuerySet[Any]]
+
+
+CHECKS: tuple[Check, ...] = (
+    Check(
+        "abroad-without-branch",
+        _("Members abroad with no active branch"),
+        _(
+            "Posted abroad now, but not placed in any branch abroad: in transit, never attached, "
+            "or their branch was dissolved."
+        ),
+        "member",
+        abroad_without_branch,
+    ),
+    Check(
+        "posting-ended",
+        _("Posting ended, still attached abroad"),
+        _("Their posting is over, yet they are still placed in a branch abroad."),
+        "member",
+        posting_ended_still_abroad,
+    ),
+    Check(
+        "never-attached",
+        _("Posted abroad, never attached there"),
+        _("No placement in a branch abroad at any time during their latest posting."),
+        "member",
+        posted_never_attached,
+    ),
+    Check(
+        "undersized",
+        _("Branches below their minimum size"),
+        _("Fewer members placed in them than their minimum size."),
+        "branch",
+        undersized_branches,
+    ),
+    Check(
+        "no-secretary",
+        _("Branches with no secretary"),
+        _("No secretary recorded."),
+        "branch",
+        branches_without_secretary,
+    ),
+    Check(
+        "transfers-pending",
+        _("Transfers pending too long"),
+        _("Released by the sending branch and not received for longer than the allowed time."),
+        "transfer",
+        pending_transfers,
+    ),
+    Check(
+        "not-digitised",
+        _("Dossiers not digitised yet"),
+        _("Present members whose dossier is not marked digitised."),
+        "member",
+        not_digitised,
+    ),
+)
+BY_SLUG = {check.slug: check for check in CHECKS}
+
+
+def not_digitised_by_branch(user: Any, *, limit: int = 50) -> list[dict[str, Any]]:
+    """Per branch: present members, of which not digitised; the branches with most left first."""
+    rows = (
+        visible_members(user)
+        .filter(status__in=PRESENT, branch__isnull=False)
+        .values("branch_id", "branch__organisation__sort_name")
+        .annotate(
+            members=Count("pk"),
+            left=Count("pk", filter=~Q(dossier__status=DossierStatus.DIGITISED)),
+        )
+        .filter(left__gt=0)
+        .order_by("-left", "branch__organisation__sort_name")[:limit]
+    )
+    return [
+        {
+            "branch_id": r["branch_id"],
+            "branch": r["branch__organisation__sort_name"],
+            "members": r["members"],
+            "left": r["left"],
+        }
+        for r in rows
+    ]
+
+
+def digitisation_progress(user: Any) -> list[dict[str, Any]]:
+    """Dossiers digitised per month and the running total, with the share of all visible members."""
+    members = visible_members(user)
+    total = members.count()
+    months = (
+        members.filter(dossier__status=DossierStatus.DIGITISED, dossier__digitised_on__isnull=False)
+        .annotate(month=TruncMonth("dossier__digitised_on"))
+        .values("month")
+        .annotate(n=Count("pk"))
+        .order_by("month")
+    )
+    running = 0
+    out = []
+    for row in months:
+        running += row["n"]
+        out.append(
+            {
+                "month": row["month"],
+                "digitised": row["n"],
+                "total": running,
+                "share": round(100 * running / total, 1) if total else 0.0,
+            }
+        )
+    return out
