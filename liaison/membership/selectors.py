@@ -1,0 +1,148 @@
+"""Reads for the pages, the API, the exports and the benchmark: members and branches through the
+access policy, filtered, in a constant number of queries per page."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from typing import Any
+
+from django.db.models import Prefetch, Q, QuerySet
+
+from liaison.core import access, name_index
+from liaison.membership.checks import responsible_branches
+from liaison.membership.models import (
+    Branch,
+    Dossier,
+    Member,
+    MemberEvent,
+    MemberName,
+    Placement,
+    Posting,
+    StatusChange,
+    Transfer,
+    TransferState,
+)
+from liaison.membership.services import NAME_KIND
+
+# Columns a member list needs, read as rows (no model instances, no per-row queries).
+MEMBER_ROW = (
+    "pk",
+    "name",
+    "register_number",
+    "status",
+    "status_since",
+    "joined_on",
+    "branch_id",
+    "branch__organisation__sort_name",
+    "attached_to_id",
+    "attached_to__organisation__sort_name",
+    "posting__country__code",
+    "posting__start",
+    "posting__end",
+    "dossier__status",
+)
+
+
+@dataclass
+class MemberFilters:
+    q: str = ""
+    branch: Branch | None = None  # this branch and the branches below it
+    status: str = ""
+    abroad: bool | None = None  # placed (or attached) in a branch abroad
+    posted: bool | None = None  # posted abroad on `day`
+    dossier: str = ""
+    day: dt.date | None = None
+
+
+def members(user: Any, filters: MemberFilters | None = None) -> QuerySet[Member]:
+    """The members the user may read, filtered, in list order."""
+    f = filters or MemberFilters()
+    rows = access.visible(user, Member.objects.all())
+    if f.branch is not None:
+        path = f.branch.organisation.path
+        rows = rows.filter(
+            Q(branch__organisation__path__startswith=path)
+            | Q(attached_to__organisation__path__startswith=path)
+        )
+    if f.status:
+        rows = rows.filter(status=f.status)
+    if f.abroad is not None:
+        inside = Q(branch__abroad=True) | Q(attached_to__abroad=True)
+        rows = rows.filter(inside) if f.abroad else rows.exclude(inside)
+    if f.posted is not None:
+        day = f.day or dt.date.today()
+        now = Q(posting__start__lte=day) & (Q(posting__end__isnull=True) | Q(posting__end__gte=day))
+        rows = rows.filter(now) if f.posted else rows.exclude(now)
+    if f.dossier:
+        rows = rows.filter(dossier__status=f.dossier)
+    if f.q.strip():
+        ids = [match.key for match in name_index.lookup(kind=NAME_KIND, query=f.q, limit=200)]
+        rows = rows.filter(pk__in=ids)
+    return rows.order_by("sort_name", "id")
+
+
+def member_rows(queryset: QuerySet[Member]) -> QuerySet[Any]:
+    rows: QuerySet[Any] = queryset.values(*MEMBER_ROW)
+    return rows
+
+
+def member_detail(member: Member) -> dict[str, Any]:
+    """Everything the member's page shows, each part one query."""
+    return {
+        "names": list(MemberName.objects.filter(member=member).order_by("id")),
+        "placements": list(
+            Placement.objects.filter(member=member)
+            .select_related("branch__organisation")
+            .order_by("start", "id")
+        ),
+        "postings": list(
+            Posting.objects.filter(member=member)
+            .select_related("country", "mission")
+            .order_by("-start", "-id")
+        ),
+        "transfers": list(
+            Transfer.objects.filter(member=member)
+            .select_related("from_branch__organisation", "to_branch__organisation")
+            .prefetch_related("documents")
+            .order_by("-released_on", "-id")
+        ),
+        "events": list(MemberEvent.objects.filter(member=member).order_by("-on", "-id")),
+        "status_changes": list(StatusChange.objects.filter(member=member).select_related("actor")[:50]),
+        "dossier": Dossier.objects.filter(member=member).first(),
+    }
+
+
+def branches(user: Any, *, q: str = "", abroad: bool | None = None) -> QuerySet[Branch]:
+    """Branches the user answers for, by name."""
+    rows = responsible_branches(user).select_related("organisation", "organisation__country", "mission")
+    if abroad is not None:
+        rows = rows.filter(abroad=abroad)
+    if q.strip():
+        rows = rows.filter(organisation__sort_name__icontains=q.strip())
+    return rows.order_by("organisation__path")
+
+
+def branch_members(user: Any, branch: Branch) -> QuerySet[Member]:
+    """The members placed in the branch now (regular or attached) that the user may read."""
+    return access.visible(user, Member.objects.filter(Q(branch=branch) | Q(attached_to=branch))).order_by(
+        "sort_name", "id"
+    )
+
+
+def transfers(user: Any, *, pending: bool | None = None) -> QuerySet[Transfer]:
+    """Transfers of members the user may read (the receiving side reads those coming to it)."""
+    rows = Transfer.objects.filter(member__in=access.visible(user, Member.objects.all()))
+    if pending is not None:
+        rows = (
+            rows.filter(state=TransferState.RELEASED)
+            if pending
+            else rows.exclude(state=TransferState.RELEASED)
+        )
+    return rows.select_related("member", "from_branch__organisation", "to_branch__organisation").order_by(
+        "-released_on", "-id"
+    )
+
+
+def prefetch_names() -> Prefetch:  # type: ignore[type-arg]
+    return Prefetch("names", queryset=MemberName.objects.order_by("id"))
