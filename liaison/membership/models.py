@@ -468,7 +468,10 @@ class Dossier(AuditedModel):
         _("digitisation"), max_length=16, choices=DossierStatus.choices, default=DossierStatus.NOT_STARTED
     )
     digitised_on = models.DateField(_("digitised on"), null=True, blank=True)
+    # The sum of its files' pages (each file's upload is audited).
     page_count = models.PositiveIntegerField(_("pages"), default=0, editable=False)
+
+    audit_exclude = AuditedModel.audit_exclude | {"page_count"}
 
     class Meta:
         verbose_name = _("dossier")

@@ -416,7 +416,6 @@ def record_event(*, by: Any, member: Member, kind: str, on: dt.date, note: str =
         for placement in member.placements.filter(end__isnull=True):
             placement.end = on
             placement.save()
-        member.branch = None
     event = MemberEvent(member=member, kind=kind, on=on, note=note[:500])
     event.save()
     placements.sync(member)

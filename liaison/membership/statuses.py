@@ -46,6 +46,9 @@ DEFAULT_RULES: tuple[tuple[str, int, str, str], ...] = (
 )
 
 
+SWEEP_SLACK_DAYS = 31
+
+
 @dataclass(frozen=True)
 class Rule:
     event_kind: str
@@ -160,11 +163,11 @@ def _store(updates: list[Member]) -> None:
 
 def members_due(day: dt.date) -> list[int]:
     """Members whose status may change by the passing of time: those with an event within the
-    longest delay of any rule."""
+    longest delay of any rule (and a month more, so a sweep that did not run for a while catches up)."""
     longest = max(StatusRule.objects.filter(is_active=True).values_list("after_days", flat=True), default=0)
     if longest == 0:
         return []
-    since = day - dt.timedelta(days=longest)
+    since = day - dt.timedelta(days=longest + SWEEP_SLACK_DAYS)
     return list(
         MemberEvent.objects.filter(on__gte=since, on__lte=day).values_list("member_id", flat=True).distinct()
     )

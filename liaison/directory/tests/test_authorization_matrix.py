@@ -827,6 +827,7 @@ OTHER_MODULES: dict[str, tuple[tuple[str, ...], tuple[str, ...]]] = {
     "coordination": (("coordination:",), ("/api/coordination",)),
     "implementation": (("implementation:",), ("/api/implementation",)),
     "intake": (("intake:",), ("/api/intake",)),
+    "membership": (("membership:",), ("/api/membership",)),
 }
 
 
