@@ -3,7 +3,8 @@
 Text is folded in Python (`liaison.core.names.fold`) before it reaches the database, because
 SQLite FTS5's tokenizer splits Arabic words at vowel marks and folds no Arabic letter forms, and
 no tokenizer folds Vietnamese "đ". SQLite uses an FTS5 table kept in step by triggers;
-PostgreSQL a `simple` tsvector GIN index (plus a trigram index for fuzzy name look-ups).
+PostgreSQL a stored `simple` tsvector column (`tsv`, generated from the text) with a GIN index,
+plus a trigram index for fuzzy name look-ups.
 """
 
 from __future__ import annotations
@@ -46,8 +47,8 @@ def matching_ids(*, kind: str, query: str, limit: int = 500) -> list[int]:
             tsquery = " & ".join(f"{t}:*" for t in tokens)
             cursor.execute(
                 "SELECT entity_id FROM core_searchentry WHERE kind = %s "
-                "AND to_tsvector('simple', text) @@ to_tsquery('simple', %s) "
-                "ORDER BY ts_rank(to_tsvector('simple', text), to_tsquery('simple', %s)) DESC, entity_id "
+                "AND tsv @@ to_tsquery('simple', %s) "
+                "ORDER BY ts_rank(tsv, to_tsquery('simple', %s)) DESC, entity_id "
                 "LIMIT %s",
                 [kind, tsquery, tsquery, limit],
             )

@@ -1,11 +1,12 @@
 """Full-text search across documents, through the access policy, with snippets in the original text.
 
 Documents are indexed in the shared full-text index (`liaison.core.search`: FTS5 on SQLite, a
-`simple` tsvector GIN index on PostgreSQL) as the `fold()` of their title, body and captions, so
+stored `simple` tsvector with a GIN index on PostgreSQL) as the `fold()` of their title, body and captions, so
 أ/إ/آ/ا, ى/ي, ة/ه, harakat, tatweel and Vietnamese diacritics match whichever way they are
 written. A document matches when it holds every word of the query (each as a word prefix).
 Only documents the user may read are matched and counted. Results come newest first (published
-date, then ingestion order): the same order on both databases, and cheap at any size.
+date, then ingestion order): the same order on both databases. The work per search is bounded
+whatever the words (see `search`): a count up to COUNT_CAP, exact unless the words are common.
 
 Snippets are cut from the document's *original* body (not the folded index text): each query
 word is turned into a pattern that accepts every spelling `fold()` equates, so the highlight
@@ -20,17 +21,22 @@ from functools import cache, lru_cache
 from typing import Any, Final
 
 from django.db import connection
-from django.db.models import F
+from django.db.models import BooleanField, F
 from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from liaison.core import access
+from liaison.core.htmx import capped_count
 from liaison.core.names import fold
 from liaison.intake.models import Document
 from liaison.intake.services import SEARCH_KIND
 
 MAX_WORDS: Final = 12
+# Matching ids read from the full-text index before choosing how to page (see `search`).
+PROBE: Final = 5000
+# Readable matches counted up to this many; beyond it the total reads "at least".
+COUNT_CAP: Final = 1000
 SNIPPET_CHARS: Final = 240
 _TOKEN: Final = re.compile(r"\w+", re.UNICODE)
 # The scripts whose characters fold() rewrites or drops: Latin with its diacritics, Arabic.
@@ -52,6 +58,8 @@ class SearchResults:
     query: str
     total: int
     hits: list[Hit]
+    # False when `total` is a lower bound ("at least"): the words are in too many documents to count.
+    exact: bool = True
 
 
 def words(query: str) -> list[str]:
@@ -59,37 +67,78 @@ def words(query: str) -> list[str]:
     return _TOKEN.findall(fold(query))[:MAX_WORDS]
 
 
-def matching_sql(tokens: list[str]) -> tuple[str, list[Any]]:
-    """SQL selecting the ids of the documents holding every token (as a word prefix)."""
+def _index_sql(tokens: list[str]) -> tuple[str, list[Any]]:
+    """SQL selecting the ids of the documents holding every token (as a word prefix), any order."""
     if connection.vendor == "postgresql":
         tsquery = " & ".join(f"{t}:*" for t in tokens)
         return (
-            "SELECT e.entity_id FROM core_searchentry e WHERE e.kind = %s "
-            "AND to_tsvector('simple', e.text) @@ to_tsquery('simple', %s)",
+            "SELECT e.entity_id FROM core_searchentry e "
+            "WHERE e.kind = %s AND e.tsv @@ to_tsquery('simple', %s)",
             [SEARCH_KIND, tsquery],
         )
-    match = " ".join(f'"{t}"*' for t in tokens)
     return (
         "SELECT e.entity_id FROM core_search_fts f JOIN core_searchentry e ON e.id = f.rowid "
         "WHERE core_search_fts MATCH %s AND e.kind = %s",
-        [match, SEARCH_KIND],
+        [_fts_match(tokens), SEARCH_KIND],
     )
 
 
+def _fts_match(tokens: list[str]) -> str:
+    return " ".join(f'"{t}"*' for t in tokens)
+
+
+def _holds_every_word(tokens: list[str]) -> RawSQL:
+    """A condition on a document: it holds every token. Checked row by row, for walking the
+    documents newest first when the words are common (one index look-up per document)."""
+    table = connection.ops.quote_name(Document._meta.db_table)
+    if connection.vendor == "postgresql":
+        tsquery = " & ".join(f"{t}:*" for t in tokens)
+        sql = (
+            "EXISTS (SELECT 1 FROM core_searchentry e WHERE e.kind = %s "  # noqa: S608 - a quoted table name
+            f"AND e.entity_id = {table}.id AND e.tsv @@ to_tsquery('simple', %s))"
+        )
+        return RawSQL(sql, [SEARCH_KIND, tsquery], output_field=BooleanField())  # noqa: S611
+    sql = (
+        "EXISTS (SELECT 1 FROM core_searchentry e JOIN core_search_fts f ON f.rowid = e.id "  # noqa: S608
+        f"WHERE e.kind = %s AND e.entity_id = {table}.id AND core_search_fts MATCH %s)"
+    )
+    return RawSQL(sql, [SEARCH_KIND, _fts_match(tokens)], output_field=BooleanField())  # noqa: S611
+
+
+def _index_matches(tokens: list[str], limit: int) -> list[int]:
+    sql, params = _index_sql(tokens)
+    with connection.cursor() as cursor:
+        # The SQL is constant; the words are bound parameters; `limit` is an int.
+        cursor.execute(f"{sql} LIMIT {int(limit)}", params)
+        return [row[0] for row in cursor.fetchall()]
+
+
 def search(user: Any, query: str, *, limit: int = 20, offset: int = 0) -> SearchResults:
-    """The documents the user may read that hold every word of `query`, newest first, with snippets."""
+    """The documents the user may read that hold every word of `query`, newest first, with snippets.
+
+    The work is bounded whatever the words. The full-text index gives at most PROBE matching ids
+    (any order). Fewer than that: the readable ones among them are counted exactly (up to
+    COUNT_CAP) and the newest are read from them. More (a word in most documents): the readable
+    documents are walked newest first, each checked against the index, until the page is full;
+    the total is then a lower bound (the readable matches among those PROBE, up to COUNT_CAP).
+    """
     tokens = words(query)
     if not tokens:
         return SearchResults(query=query, total=0, hits=[])
-    sql, params = matching_sql(tokens)
-    # The SQL is constant; the query's words are bound parameters.
-    found = access.visible(user, Document.objects.all()).filter(pk__in=RawSQL(sql, params))  # noqa: S611
-    total = found.count()
+    candidates = _index_matches(tokens, PROBE + 1)
+    readable = access.visible(user, Document.objects.all())
+    sample = readable.filter(pk__in=candidates)
+    total, exact = capped_count(sample, COUNT_CAP)
+    if len(candidates) > PROBE:
+        found = readable.filter(_holds_every_word(tokens))
+        exact = False
+    else:
+        found = sample
     rows = (
         found.order_by(F("published_on").desc(nulls_last=True), "-pk").values(
             "pk", "title", "language", "published_on", "body", "captions"
         )[offset : offset + limit]
-        if total > offset
+        if total > offset or not exact
         else []
     )
     hits = [
@@ -102,7 +151,7 @@ def search(user: Any, query: str, *, limit: int = 20, offset: int = 0) -> Search
         )
         for row in rows
     ]
-    return SearchResults(query=query, total=total, hits=hits)
+    return SearchResults(query=query, total=total, hits=hits, exact=exact)
 
 
 @cache

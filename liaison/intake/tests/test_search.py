@@ -117,3 +117,19 @@ def test_a_deleted_document_is_no_longer_found(world):
     with acting_as(world.admin, via="test"):
         delete_document(world.admin, document)
     assert search(world.admin, "مصر").total == 0
+
+
+def test_a_word_in_more_documents_than_the_probe_pages_newest_first_and_counts_at_least(world, monkeypatch):
+    from liaison.intake import search as module
+
+    monkeypatch.setattr(module, "PROBE", 2)
+    monkeypatch.setattr(module, "COUNT_CAP", 2)
+    documents = [_add(world, f"{EGYPT} {n}") for n in range(4)]
+    hidden = _add(world, f"{EGYPT} secret", classification=Classification.RESTRICTED, owner=world.vufo)
+    results = search(world.mofa_reader, "مصر", limit=3)
+    assert not results.exact and results.total == 2
+    assert [h.document_id for h in results.hits] == [d.pk for d in reversed(documents)][:3]
+    assert hidden.pk not in [h.document_id for h in search(world.mofa_reader, "مصر", limit=10).hits]
+    assert [h.document_id for h in search(world.mofa_reader, "مصر", limit=10, offset=3).hits] == [
+        documents[0].pk
+    ]
