@@ -7,6 +7,7 @@ from liaison.coordination.api import router as coordination_router
 from liaison.core.api_support import install_error_handlers
 from liaison.directory.api import router as directory_router
 from liaison.implementation.api import router as implementation_router
+from liaison.membership.api import router as membership_router
 
 api = NinjaAPI(
     title="Liaison API",
@@ -23,3 +24,4 @@ api.add_router("/directory", directory_router)
 api.add_router("/activities", activities_router)
 api.add_router("/coordination", coordination_router)
 api.add_router("/implementation", implementation_router)
+api.add_router("/membership", membership_router)

@@ -77,11 +77,17 @@ def check_if_match(request: HttpRequest, record: AuditedModel) -> None:
         raise StaleRecordError(record, -1, record.version)
 
 
+MAX_OFFSET = 1_000_000_000
+
+
 def clamp(limit: int, offset: int) -> tuple[int, int]:
     if limit < 1 or limit > MAX_LIMIT:
         raise HttpError(400, f"limit must be between 1 and {MAX_LIMIT}")
     if offset < 0:
         raise HttpError(400, "offset must not be negative")
+    if offset > MAX_OFFSET:
+        # A larger offset overflows the database's integers (a 500 on SQLite).
+        raise HttpError(400, f"offset must not be above {MAX_OFFSET}")
     return limit, offset
 
 

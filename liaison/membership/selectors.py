@@ -8,6 +8,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Prefetch, Q, QuerySet
+from django.utils import timezone
 
 from liaison.core import access, name_index
 from liaison.membership.checks import responsible_branches
@@ -71,7 +72,7 @@ def members(user: Any, filters: MemberFilters | None = None) -> QuerySet[Member]
         inside = Q(branch__abroad=True) | Q(attached_to__abroad=True)
         rows = rows.filter(inside) if f.abroad else rows.exclude(inside)
     if f.posted is not None:
-        day = f.day or dt.date.today()
+        day = f.day or timezone.localdate()
         now = Q(posting__start__lte=day) & (Q(posting__end__isnull=True) | Q(posting__end__gte=day))
         rows = rows.filter(now) if f.posted else rows.exclude(now)
     if f.dossier:

@@ -136,7 +136,9 @@ def update_branch(*, by: Any, branch: Branch, version: int | None, changes: dict
     if "secretary" in changes:
         secretary = changes["secretary"]
         placed = Member.objects.filter(placements.placed_in_q(branch))
-        if secretary is not None and not placed.filter(pk=secretary.pk).exists():
+        if secretary is not None and (
+            not access.can_read(by, secretary) or not placed.filter(pk=secretary.pk).exists()
+        ):
             raise ValidationError({"secretary": [_("The secretary must be a member placed in this branch.")]})
         branch.secretary = secretary
     branch.level, branch.mission, branch.minimum_size = data.level, data.mission, data.minimum_size

@@ -161,6 +161,8 @@ def add_document(*, by: Any, transfer: Transfer, upload: Any) -> TransferDocumen
     """A document that goes with the transfer, added by either side while it is pending."""
     member = transfer.member
     require(access.can_change(by, member) or may_receive(by, transfer.to_branch, member))
+    if transfer.state != TransferState.RELEASED:
+        raise ValidationError({"file": [_("Documents go with a transfer while it awaits receipt.")]})
     return _attach(transfer, check_upload(upload, allowed=TRANSFER_DOCUMENT_TYPES, field="file"))
 
 
