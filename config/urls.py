@@ -12,6 +12,7 @@ urlpatterns = [
     path("coordination/", include("liaison.coordination.urls")),
     path("implementation/", include("liaison.implementation.urls")),
     path("intake/", include("liaison.intake.urls")),
+    path("membership/", include("liaison.membership.urls")),
     path("api/", api.urls),
     path("admin/", admin.site.urls),
 ]

@@ -23,13 +23,16 @@ DOSSIER_TYPES = ("pdf", "image")
 
 def dossier_of(member: Member) -> Dossier:
     dossier, _created = Dossier.objects.get_or_create(member=member)
+    dossier.member = member
     return dossier
 
 
-def record_view(*, user: Any, member: Member, file: DossierFile | None = None) -> None:
+def record_view(*, user: Any, member: Member, file: DossierFile | None = None) -> Dossier:
     """Someone opened the dossier (or one of its files): the audit keeps who and when."""
     detail = {"file": [None, file.original_name]} if file is not None else {}
-    audit.record_view(dossier_of(member), actor=user, detail=detail)
+    dossier = dossier_of(member)
+    audit.record_view(dossier, actor=user, detail=detail)
+    return dossier
 
 
 @transaction.atomic

@@ -124,8 +124,9 @@ class Member(OwnedRecord):
     # (the Vietnamese spelling, else the first), and its folded form for sorting.
     name = models.CharField(_("name"), max_length=300, editable=False, default="")
     sort_name = models.CharField(max_length=300, editable=False, default="")
+    # Blank until the status rules first give one, so that first status is logged like every change.
     status = models.CharField(
-        _("status"), max_length=16, choices=MemberStatus.choices, default=MemberStatus.ACTIVE, editable=False
+        _("status"), max_length=16, choices=MemberStatus.choices, blank=True, default="", editable=False
     )
     status_since = models.DateField(_("status since"), null=True, blank=True, editable=False)
     branch = models.ForeignKey(

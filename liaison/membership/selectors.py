@@ -15,6 +15,7 @@ from liaison.membership.checks import responsible_branches
 from liaison.membership.models import (
     Branch,
     Dossier,
+    DossierStatus,
     Member,
     MemberEvent,
     MemberName,
@@ -45,6 +46,9 @@ MEMBER_ROW = (
 )
 
 
+NOT_DIGITISED = "not_digitised"
+
+
 @dataclass
 class MemberFilters:
     q: str = ""
@@ -52,7 +56,7 @@ class MemberFilters:
     status: str = ""
     abroad: bool | None = None  # placed (or attached) in a branch abroad
     posted: bool | None = None  # posted abroad on `day`
-    dossier: str = ""
+    dossier: str = ""  # a DossierStatus, or NOT_DIGITISED (not started or in progress)
     day: dt.date | None = None
 
 
@@ -75,7 +79,9 @@ def members(user: Any, filters: MemberFilters | None = None) -> QuerySet[Member]
         day = f.day or timezone.localdate()
         now = Q(posting__start__lte=day) & (Q(posting__end__isnull=True) | Q(posting__end__gte=day))
         rows = rows.filter(now) if f.posted else rows.exclude(now)
-    if f.dossier:
+    if f.dossier == NOT_DIGITISED:
+        rows = rows.exclude(dossier__status=DossierStatus.DIGITISED)
+    elif f.dossier:
         rows = rows.filter(dossier__status=f.dossier)
     if f.q.strip():
         ids = [match.key for match in name_index.lookup(kind=NAME_KIND, query=f.q, limit=200)]

@@ -250,12 +250,12 @@ def update_member(*, by: Any, member: Member, version: int | None, changes: dict
     _check_identity(values, pk=member.pk)
     if values["classification"] != member.classification:
         require(access.can_create(by, owner=member.owner, classification=values["classification"]))
-    for name, value in values.items():
-        setattr(member, name, value)
+    names = _check_names(changes["names"]) if "names" in changes else []
     if "joined_on" in changes and changes["joined_on"] != member.joined_on:
         _move_joining(member, changes["joined_on"])
+    for name, value in values.items():
+        setattr(member, name, value)
     if "names" in changes:
-        names = _check_names(changes["names"])
         kept = {(n.value, n.language) for n in names}
         for old in list(member.names.all()):
             if (old.value, old.language) not in kept:
