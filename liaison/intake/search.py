@@ -105,12 +105,15 @@ def _holds_every_word(tokens: list[str]) -> RawSQL:
     return RawSQL(sql, [SEARCH_KIND, _fts_match(tokens)], output_field=BooleanField())  # noqa: S611
 
 
-def _index_matches(tokens: list[str], limit: int) -> list[int]:
+def _index_matches(tokens: list[str], limit: int) -> tuple[int, RawSQL]:
+    """How many documents the index matches (up to `limit`), and those ids as a subquery."""
     sql, params = _index_sql(tokens)
+    # The SQL is constant; the words are bound parameters; `limit` is an int.
+    bounded = f"{sql} LIMIT {int(limit)}"
     with connection.cursor() as cursor:
-        # The SQL is constant; the words are bound parameters; `limit` is an int.
-        cursor.execute(f"{sql} LIMIT {int(limit)}", params)
-        return [row[0] for row in cursor.fetchall()]
+        cursor.execute(f"SELECT COUNT(*) FROM ({bounded}) AS m", params)  # noqa: S608
+        (count,) = cursor.fetchone()
+    return count, RawSQL(bounded, params)  # noqa: S611
 
 
 def search(user: Any, query: str, *, limit: int = 20, offset: int = 0) -> SearchResults:
@@ -125,11 +128,11 @@ def search(user: Any, query: str, *, limit: int = 20, offset: int = 0) -> Search
     tokens = words(query)
     if not tokens:
         return SearchResults(query=query, total=0, hits=[])
-    candidates = _index_matches(tokens, PROBE + 1)
+    matched, candidates = _index_matches(tokens, PROBE + 1)
     readable = access.visible(user, Document.objects.all())
     sample = readable.filter(pk__in=candidates)
     total, exact = capped_count(sample, COUNT_CAP)
-    if len(candidates) > PROBE:
+    if matched > PROBE:
         found = readable.filter(_holds_every_word(tokens))
         exact = False
     else:
