@@ -15,6 +15,7 @@ unit below it, a public person holding a position in it. Those references are th
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 import uuid
 from collections.abc import Iterator
@@ -24,6 +25,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import pytest
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db.models import Max, Min
 from django.test import Client
 
@@ -31,7 +33,7 @@ from liaison.core.audit import acting_as
 from liaison.core.models import Classification
 from liaison.core.testing import make_org, make_person, response_text
 from liaison.directory import services
-from liaison.directory.models import Organisation, Person
+from liaison.directory.models import Country, Organisation, Person
 from liaison.directory.tests.matrix import (
     INTERNAL,
     MEMBER_ACTORS,
@@ -40,6 +42,9 @@ from liaison.directory.tests.matrix import (
     World,
     world_for_module,
 )
+from liaison.membership import dossiers
+from liaison.membership import services as membership_services
+from liaison.membership.models import Member
 
 MARKER = f"ZZLEAK{uuid.uuid4().hex[:10].upper()}"
 LINK_MARKER = f"ZZLINK{uuid.uuid4().hex[:10].upper()}"
@@ -92,6 +97,33 @@ def _seed(world: World, root: Any) -> None:
             by=root,
         )
         make_org("Open Liaison Desk", parent=hidden, classification=Classification.PUBLIC, by=root)
+        # A member of the other tree's branch, restricted as every member is, the marker in her name,
+        # her notes, her posting's letter and a dossier scan's file name.
+        branch = membership_services.create_branch(
+            by=root,
+            organisation=Organisation.objects.get(pk=world.orgs["other"].pk),
+            data=membership_services.BranchInput(level="committee"),
+        )
+        member = membership_services.create_member(
+            by=root,
+            data=membership_services.MemberInput(
+                branch=branch,
+                names=[membership_services.NameInput(f"Vũ Thị {MARKER}", "vi")],
+                joined_on=dt.date(2010, 1, 1),
+                register_number=f"R-{MARKER}",
+                notes=f"Member notes {MARKER}",
+            ),
+        )
+        membership_services.add_posting(
+            by=root,
+            member=member,
+            data=membership_services.PostingInput(
+                country=Country.objects.get(code="FR"), start=dt.date(2024, 1, 1), letter_number=MARKER
+            ),
+        )
+        dossiers.add_file(
+            by=root, member=member, upload=SimpleUploadedFile(f"{MARKER}.png", b"\x89PNG\r\n\x1a\nscan")
+        )
         public_person = make_person("Trần Công Khai", owner=world.orgs["other"], by=root)
         services.add_position(
             by=root,
@@ -217,6 +249,20 @@ def crawl_everything(client: Client, world: World) -> tuple[Crawl, int]:
             f"/api/directory/organisations/{pk}/history",
         ):
             crawl.get(url)
+    for fmt in ("csv", "xlsx"):
+        crawl.get(f"/membership/members/export/?format={fmt}")
+    crawl.get("/api/membership/members?limit=200")
+    for q in queries:
+        crawl.get(f"/membership/members/?q={q}")
+        crawl.get(f"/api/membership/members?q={q}")
+    for pk in _every_id(Member):
+        for url in (
+            f"/membership/members/{pk}/",
+            f"/membership/members/{pk}/dossier/",
+            f"/api/membership/members/{pk}",
+            f"/api/membership/members/{pk}/dossier",
+        ):
+            crawl.get(url)
     for pk in _every_id(Person):
         for url in (
             f"/directory/people/{pk}/",
@@ -278,6 +324,11 @@ def test_a_superusers_crawl_does_find_the_markers(world: World) -> None:
     assert any(u.endswith("/history") for u in found)
     assert any("format=csv" in u for u in found) and any("format=xlsx" in u for u in found)
     assert any("autocomplete" in u for u in found)
+    # and the member's page, dossier, API record and the member list's search and export
+    assert any(u.startswith("/membership/members/") and u.endswith("/dossier/") for u in found), found
+    assert any(u.startswith("/api/membership/members/") and u.split("/")[-1].isdigit() for u in found), found
+    assert any(u.startswith(f"/membership/members/?q={MARKER.lower()}") for u in found), found
+    assert any(u.startswith("/membership/members/export/") for u in found), found
     assert "/directory/organisations/tree/" in found
     assert any(u.startswith("/directory/people/holders/") for u in found)
 
