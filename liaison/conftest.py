@@ -40,8 +40,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     Done here, after every fixture of the test was torn down, rather than in a fixture: a
     fixture's teardown may run before the database's, which is the one that empties the tables."""
     yield
-    if not _flushes_the_database(item):
-        return
+    if nextitem is None or not _flushes_the_database(item):
+        return  # the last test of the process: the test database is gone already
     from pytest_django.plugin import blocking_manager_key
 
     from liaison.directory import reference
