@@ -184,6 +184,68 @@ def cmd_import(opts: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_import_members(opts: argparse.Namespace) -> int:
+    """Check a file of members or branches and print a summary; with --commit, import it (all
+    rows or none). Progress goes to stderr; the exit code is 1 when rows have errors."""
+    _setup()
+    import time
+    from pathlib import Path
+
+    from liaison.directory.tabular import TableError
+    from liaison.membership import importing
+
+    user = _user_named(opts.as_user)
+    if user is None:
+        return 2
+    if not importing.may_import(user):
+        print(f"{user.username} may not create members in any branch.", file=sys.stderr)
+        return 2
+    started = time.perf_counter()
+    stages = {"read": "reading", "check": "checking", "write": "writing"}
+
+    def progress(stage: str, done: int, total: int) -> None:
+        _progress(done, total, stages.get(stage, stage))
+
+    try:
+        report = importing.import_file(
+            user=user,
+            kind=opts.kind,
+            path=Path(opts.file),
+            commit=opts.commit,
+            progress=progress,
+            max_bytes=0,
+        )
+    except (OSError, TableError) as error:
+        print(file=sys.stderr)
+        print(f"Cannot read {opts.file}: {error}", file=sys.stderr)
+        return 2
+    print(file=sys.stderr)
+    if opts.verbose:
+        for plan in report.plans:
+            changes = ", ".join(plan.changes)
+            print(f"row {plan.row:>6}  {plan.action:<9}  {plan.key or '-':<24}  {plan.label}  {changes}")
+    for row_error in report.errors:
+        print(row_error, file=sys.stderr)
+    counts = report.counts
+    summary = (
+        f"{report.rows} rows: {counts['create']} to create, {counts['update']} to update, "
+        f"{counts['unchanged']} unchanged"
+    )
+    seconds = f"{time.perf_counter() - started:.1f} s"
+    if report.errors:
+        duplicates = f", {len(report.duplicates)} probable duplicates" if report.duplicates else ""
+        print(
+            f"{len(report.errors)} errors{duplicates}; nothing was imported ({summary}; {seconds}).",
+            file=sys.stderr,
+        )
+        return 1
+    if report.committed:
+        print(f"Imported {summary} ({seconds}).")
+    else:
+        print(f"Dry run: {summary} ({seconds}). Add --commit to import.")
+    return 0
+
+
 def cmd_reindex(opts: argparse.Namespace) -> int:
     """Rebuild the name-matcher keys and full-text entries of the Directory."""
     _setup()
@@ -398,6 +460,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     import_.add_argument("--commit", action="store_true", help="write the rows (default: only check)")
     import_.set_defaults(func=cmd_import)
+
+    members = sub.add_parser(
+        "import-members",
+        help="check (and with --commit, import) a CSV or XLSX file of members or branches",
+        description=(
+            "Check every row of a file of members (or branches) and print what it would do; with "
+            "--commit, write all rows or none. Importing the same file again changes nothing."
+        ),
+    )
+    members.add_argument("file", metavar="PATH")
+    members.add_argument("--kind", choices=["member", "branch"], default="member", help="(default member)")
+    members.add_argument(
+        "--as",
+        "--user",
+        dest="as_user",
+        metavar="USERNAME",
+        required=True,
+        help="import as this user (each row checked by the access policy)",
+    )
+    members.add_argument("--commit", action="store_true", help="write the rows (default: only check)")
+    members.add_argument("-v", "--verbose", action="store_true", help="print what each row does")
+    members.set_defaults(func=cmd_import_members)
 
     extract = sub.add_parser(
         "extract", help="print the records a document would give (JSON proposals); stores nothing"

@@ -182,7 +182,10 @@ def audited_bulk_update_objects(
         }
         for obj in objs:
             obj.version = obj.version + 1
-        count = models.QuerySet.bulk_update(qs, objs, [*fields, "version"], *args, **kwargs)
+        # Django's bulk_update writes through the queryset's update(), which audits on its own:
+        # quiet here, so each change is recorded once (below).
+        with assembling():
+            count = models.QuerySet.bulk_update(qs, objs, [*fields, "version"], *args, **kwargs)
         events = []
         for obj in objs:
             changes = diff(before.get(obj.pk), snapshot(obj))

@@ -91,7 +91,7 @@ class Branch(AuditedModel):
 
 class MemberStatus(models.TextChoices):
     PROBATIONARY = "probationary", _("Probationary")
-    ACTIVE = "active", _("Active")
+    ACTIVE = "active", pgettext_lazy("member status", "Active")
     TRANSFERRED = "transferred", _("Transferred (in transit)")
     ATTACHED = "attached", _("Temporarily attached")
     SUSPENDED = "suspended", _("Suspended")
@@ -300,7 +300,7 @@ class TransferKind(models.TextChoices):
 
 class TransferState(models.TextChoices):
     RELEASED = "released", _("Released, awaiting receipt")
-    RECEIVED = "received", _("Received")
+    RECEIVED = "received", pgettext_lazy("transfer state", "Received")
     CANCELLED = "cancelled", _("Cancelled")
 
 
@@ -374,12 +374,12 @@ class EventKind(models.TextChoices):
     RELEASED = "released", _("Released for transfer")
     RECEIVED = "received", _("Received after transfer")
     TEMPORARY_RELEASE = "temporary_release", _("Released for temporary attachment")
-    ATTACHED = "attached", _("Temporarily attached")
+    ATTACHED = "attached", pgettext_lazy("member event", "Temporarily attached")
     DETACHED = "detached", _("Temporary attachment ended")
-    SUSPENDED = "suspended", _("Suspended")
+    SUSPENDED = "suspended", pgettext_lazy("member event", "Suspended")
     REINSTATED = "reinstated", _("Reinstated")
-    LEFT = "left", _("Left")
-    DIED = "died", _("Died")
+    LEFT = "left", pgettext_lazy("member event", "Left")
+    DIED = "died", pgettext_lazy("member event", "Died")
 
 
 class MemberEvent(AuditedModel):

@@ -194,7 +194,7 @@ def _url_for(key: str, records: dict[str, Any], *, missing: bool = False) -> tup
         params = _page_params(name)
         if params and value is None:
             return None
-        kwargs = {param: value for param in params}
+        kwargs = dict.fromkeys(params, value)
         return "GET", reverse(key, kwargs=kwargs)
     method, path = key.split(" ", 1)
     for param in re.findall(r"{(\w+)}", path):
