@@ -291,7 +291,7 @@ def _expected_page_status(name: str, record: str | None, actor: str) -> int | No
 
 @pytest.mark.parametrize("key", [k for k in membership_keys() if k.startswith(PAGES)])
 def test_pages_answer_readers_and_refuse_others_to_act(world: World, key: str) -> None:
-    method, url = _url_for(key, world.records)  # type: ignore[misc]
+    _method, url = _url_for(key, world.records)  # type: ignore[misc]
     name = key[len(PAGES) :]
     record = record_of(key)
     for actor in sorted(READERS | STRANGERS):

@@ -15,7 +15,7 @@ from liaison.core.models import AuditAction, AuditEvent, Classification, StaleRe
 from liaison.core.testing import make_org, make_user
 from liaison.membership import dossiers, services
 from liaison.membership.models import DossierStatus, EventKind, Member
-from liaison.membership.testing import make_member, make_officer
+from liaison.membership.testing import country, make_member, make_officer
 
 pytestmark = pytest.mark.django_db
 D = dt.date
@@ -185,3 +185,14 @@ def test_digitised_needs_pages_and_every_view_is_audited(register):
     views = AuditEvent.objects.filter(action=AuditAction.VIEW)
     assert views.count() == 1 and views.get().actor == officer
     assert views.get().subject_id == str(member.pk)
+
+
+def test_a_branch_is_abroad_when_its_organisation_moves_abroad_in_the_directory(register):
+    from liaison.directory import services as directory
+
+    org = register.hue.organisation
+    directory.update_organisation(
+        by=register.root, organisation=org, version=org.version, changes={"country": country("LA")}
+    )
+    register.hue.refresh_from_db()
+    assert register.hue.abroad
