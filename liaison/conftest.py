@@ -35,7 +35,8 @@ def _flushes_the_database(item: pytest.Item) -> bool:
 def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     """A transactional test (browser, broker, thread tasks) ends by emptying every table, the
     reference data the migrations loaded included; the next test of the same process must find
-    the countries and Viet Nam's provinces again, whichever test ran before it.
+    the countries, Viet Nam's provinces and the default status rules again, whichever test ran
+    before it.
 
     Done here, after every fixture of the test was torn down, rather than in a fixture: a
     fixture's teardown may run before the database's, which is the one that empties the tables."""
@@ -46,6 +47,9 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
 
     from liaison.directory import reference
 
+    from liaison.membership.statuses import install_default_rules
+
     with item.config.stash[blocking_manager_key].unblock():
         reference.load_countries()
         reference.load_vietnam_provinces()
+        install_default_rules()

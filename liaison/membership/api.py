@@ -126,7 +126,7 @@ def _member_detail(user: Any, member: Member) -> dict[str, Any]:
         "languages": member.languages,
         "notes": member.notes,
         "classification": classification_name(member.classification),
-        "status": member.status,
+        "status": member.status or None,
         "status_since": member.status_since,
         "owner": _ref(names, member.owner_id),
         "branch": _ref(names, member.branch_id),

@@ -80,7 +80,7 @@ def _member_row(row: dict[str, Any], names: Names) -> dict[str, Any]:
         "id": row["pk"],
         "name": row["name"],
         "register_number": row["register_number"],
-        "status": row["status"],
+        "status": row["status"] or None,
         "status_since": row["status_since"],
         "joined_on": row["joined_on"],
         "branch": _ref(names, row["branch_id"]),

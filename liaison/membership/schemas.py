@@ -44,11 +44,14 @@ class PostingSummaryOut(Schema):
 # --- members ----------------------------------------------------------------------------------
 
 
+NO_STATUS = "Null until a status rule in force gives the member a status (no rule for their events)."
+
+
 class MemberRowOut(Schema):
     id: int
     name: str = Field(description="The Vietnamese spelling, else the first name given.")
     register_number: str
-    status: MemberStatus
+    status: MemberStatus | None = Field(description=NO_STATUS)
     status_since: dt.date | None
     joined_on: dt.date
     branch: Ref | None = Field(description="The branch the member belongs to; null in transit. " + HIDDEN)
@@ -157,7 +160,7 @@ class MemberOut(Schema):
     languages: str
     notes: str
     classification: str
-    status: MemberStatus
+    status: MemberStatus | None = Field(description=NO_STATUS)
     status_since: dt.date | None
     owner: Ref | None = Field(description="The organisation that keeps the record. " + HIDDEN)
     branch: Ref | None = Field(description="Null in transit. " + HIDDEN)

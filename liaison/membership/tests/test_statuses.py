@@ -129,3 +129,15 @@ def test_the_time_sweep_moves_probationers_on_after_a_year(register):
     statuses.refresh(statuses.members_due(D(2025, 1, 20)), cause=StatusCause.TIME, day=D(2025, 1, 20))
     member.refresh_from_db()
     assert (member.status, member.status_since) == (MemberStatus.ACTIVE, D(2025, 1, 9))
+
+
+@pytest.mark.django_db
+def test_without_any_rule_a_member_has_no_status_and_every_view_says_so(register, client):
+    StatusRule.objects.all().delete()
+    member = make_member(branch=register.hanoi)
+    assert member.status == "" and not StatusChange.objects.filter(member=member).exists()
+    client.force_login(register.root)
+    assert client.get(f"/api/membership/members/{member.pk}").json()["status"] is None
+    assert client.get("/api/membership/members").json()["items"][0]["status"] is None
+    assert client.get(f"/membership/members/{member.pk}/").status_code == 200
+    assert client.get("/membership/members/").status_code == 200
