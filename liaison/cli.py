@@ -63,6 +63,13 @@ def cmd_demo(opts: argparse.Namespace) -> int:
 
     intake = load_demo_intake(users["admin"])
     print("Demo intake: {documents} seed articles, {accepted} proposals accepted.".format(**intake))
+    from liaison.membership.demo import load_demo_membership
+
+    membership = load_demo_membership(by=users["admin"])
+    print(
+        "Demo membership register (synthetic names): {branches} branches ({abroad} abroad), "
+        "{members} members, {pending} transfers awaiting receipt.".format(**membership)
+    )
     url = f"http://{opts.host}:{opts.port}/"
     print("\nLiaison is ready at", url)
     print("Sign in as the demo administrator:")
