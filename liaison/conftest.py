@@ -46,7 +46,6 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None):
     from pytest_django.plugin import blocking_manager_key
 
     from liaison.directory import reference
-
     from liaison.membership.statuses import install_default_rules
 
     with item.config.stash[blocking_manager_key].unblock():

@@ -19,6 +19,7 @@ rules** (`statuses.py`), each change logged. See docs/membership.md.
 from __future__ import annotations
 
 import datetime as dt
+from typing import ClassVar
 
 from django.conf import settings
 from django.db import models
@@ -158,6 +159,8 @@ class Member(OwnedRecord):
     )
 
     audit_exclude = AuditedModel.audit_exclude | {"sort_name", "name"}
+    # Restricted by default: a user with a narrow scope reads members by ids (see core.access).
+    read_by_ids: ClassVar[bool] = True
 
     class Meta:
         verbose_name = _("member")
@@ -170,6 +173,11 @@ class Member(OwnedRecord):
             models.Index(fields=["attached_to"], name="member_attached"),
             models.Index(fields=["status", "sort_name", "id"], name="member_status_sort"),
             models.Index(fields=["posting"], name="member_posting"),
+            # The few members who are not restricted: the policy's "open to the reader's clearance"
+            # part of a narrow reader's ids (core.access) from an index, not a scan of the table.
+            models.Index(
+                fields=["id"], condition=Q(classification__lte=Classification.INTERNAL), name="member_open"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

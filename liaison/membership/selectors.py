@@ -65,11 +65,7 @@ def members(user: Any, filters: MemberFilters | None = None) -> QuerySet[Member]
     f = filters or MemberFilters()
     rows = access.visible(user, Member.objects.all())
     if f.branch is not None:
-        path = f.branch.organisation.path
-        rows = rows.filter(
-            Q(branch__organisation__path__startswith=path)
-            | Q(attached_to__organisation__path__startswith=path)
-        )
+        rows = rows.filter(_placed_below(f.branch))
     if f.status:
         rows = rows.filter(status=f.status)
     if f.abroad is not None:
@@ -87,6 +83,27 @@ def members(user: Any, filters: MemberFilters | None = None) -> QuerySet[Member]
         ids = [match.key for match in name_index.lookup(kind=NAME_KIND, query=f.q, limit=200)]
         rows = rows.filter(pk__in=ids)
     return rows.order_by("sort_name", "id")
+
+
+# A branch with at most this many branches below it filters the list by their ids (the database
+# reads the members of each from the (branch, sort name) and attachment indexes); a larger subtree
+# by its path, walking the list in order (most members then pass).
+SUBTREE_IDS = 1000
+
+
+def _placed_below(branch: Branch) -> Q:
+    """Members placed (regular or attached) in the branch or a branch below it."""
+    path = branch.organisation.path
+    ids = list(
+        Branch.objects.filter(organisation__path__startswith=path).values_list("pk", flat=True)[
+            : SUBTREE_IDS + 1
+        ]
+    )
+    if len(ids) <= SUBTREE_IDS:
+        return Q(branch_id__in=ids) | Q(attached_to_id__in=ids)
+    return Q(branch__organisation__path__startswith=path) | Q(
+        attached_to__organisation__path__startswith=path
+    )
 
 
 def member_rows(queryset: QuerySet[Member]) -> QuerySet[Any]:

@@ -157,25 +157,29 @@ def _budget_keys() -> list[str]:
 # The queries of each page. Every page: the session, the user, their memberships (the access
 # policy's facts). Lists then: the capped count, the page of rows (names, branches, postings and
 # dossiers joined in), and what the page offers beside them.
+# A branch officer reads members through the list of ids they may read (core.access, a narrow
+# scope): the organisations below their roles (once a request), then the ids, for each member query.
+NARROW = 2
 BUDGETS = {
-    # the seven checks' capped counts; not digitised by branch; all members and the digitised
-    # per month (progress)
-    "home": 13,
+    # the reader's organisations (once) and the readable members' ids for each of the five member
+    # checks and the two tables (the narrow scope); the seven checks' capped counts; not digitised
+    # by branch; all members and the digitised per month (progress)
+    "home": 13 + 1 + 7,
     # count, rows; the branches for the filter
-    "members": 6,
+    "members": 6 + NARROW,
     # the matcher's candidates, count, rows, branches for the filter
-    "members:?q=nguyen van so": 7,
-    "members:?posted=yes&dossier=in_progress&status=transferred": 6,
+    "members:?q=nguyen van so": 7 + NARROW,
+    "members:?posted=yes&dossier=in_progress&status=transferred": 6 + NARROW,
     # count, rows (organisation, country, mission joined)
     "branches": 5,
     # count, rows (member and both branches joined)
-    "transfers": 5,
-    "transfers:?direction=outgoing": 5,
+    "transfers": 5 + NARROW,
+    "transfers:?direction=outgoing": 5 + NARROW,
     # the rules; the recent changes of status (member and actor joined)
-    "rules": 5,
+    "rules": 5 + NARROW,
     # count, rows
     **{
-        f"check:{slug}": 5
+        f"check:{slug}": 5 + (0 if slug in ("undersized", "no-secretary") else NARROW)
         for slug in (
             "abroad-without-branch",
             "never-attached",
@@ -186,14 +190,14 @@ BUDGETS = {
         )
     },
     # count only: nobody's posting ended while still placed abroad, in either data set
-    "check:posting-ended": 4,
+    "check:posting-ended": 4 + NARROW,
     # the organisation (the policy), the branch (organisation, country, mission, secretary); the
     # count, the rows; the organisation's names
-    "branch-detail": 8,
+    "branch-detail": 8 + NARROW,
     # the member (branch, attachment, posting joined); names, placements, postings, transfers and
     # their documents, events, status log, dossier; the history
-    "member-detail": 13,
+    "member-detail": 13 + NARROW,
     # the member; the view recorded: the dossier, its member (the audit's subject), the event;
     # the dossier again, its files
-    "dossier": 7,
+    "dossier": 7 + NARROW,
 }
