@@ -7,7 +7,7 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Prefetch, Q, QuerySet
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from liaison.core import access, name_index
@@ -166,7 +166,3 @@ def transfers(user: Any, *, pending: bool | None = None) -> QuerySet[Transfer]:
     return rows.select_related("member", "from_branch__organisation", "to_branch__organisation").order_by(
         "-released_on", "-id"
     )
-
-
-def prefetch_names() -> Prefetch:  # type: ignore[type-arg]
-    return Prefetch("names", queryset=MemberName.objects.order_by("id"))

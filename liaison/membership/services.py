@@ -37,6 +37,8 @@ from liaison.membership.models import (
     Posting,
     StatusCause,
     StatusRule,
+    Transfer,
+    TransferState,
 )
 
 NAME_KIND = "member"
@@ -411,8 +413,6 @@ def record_event(*, by: Any, member: Member, kind: str, on: dt.date, note: str =
     if kind == EventKind.SUSPENDED and member.status == MemberStatus.SUSPENDED:
         raise ValidationError({"kind": [_("This member is already suspended.")]})
     if kind in (EventKind.LEFT, EventKind.DIED):
-        from liaison.membership.models import Transfer, TransferState
-
         if Transfer.objects.filter(member=member, state=TransferState.RELEASED).exists():
             raise ValidationError({"kind": [_("Cancel or complete the pending transfer first.")]})
         for placement in member.placements.filter(end__isnull=True):

@@ -262,9 +262,3 @@ def end_attachment(*, by: Any, member: Member, on: dt.date) -> Placement:
     placements.sync(member)
     statuses.refresh([member.pk], cause=StatusCause.EVENT)
     return attachment
-
-
-def pending_overdue_q(day: dt.date, days: int) -> Any:
-    from django.db.models import Q
-
-    return Q(state=TransferState.RELEASED, released_on__lt=day - dt.timedelta(days=days))
