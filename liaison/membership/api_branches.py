@@ -62,6 +62,8 @@ def _branch_out(branch: Branch, names: Names, secretaries: Names) -> dict[str, A
         "secretary": _ref(secretaries, branch.secretary_id),
         "minimum_size": branch.minimum_size,
         "member_count": branch.member_count,
+        "present_count": branch.present_count,
+        "digitised_count": branch.digitised_count,
         "valid_to": org.valid_to,
         "version": branch.version,
     }

@@ -13,28 +13,20 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, F, OuterRef, Q, QuerySet
-from django.db.models.functions import TruncMonth
+from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
 from liaison.core import access
 from liaison.membership.models import (
+    PRESENT,
     Branch,
+    DigitisedMonth,
     DossierStatus,
     Member,
-    MemberStatus,
     Placement,
     Transfer,
     TransferState,
-)
-
-PRESENT = (
-    MemberStatus.PROBATIONARY,
-    MemberStatus.ACTIVE,
-    MemberStatus.TRANSFERRED,
-    MemberStatus.ATTACHED,
-    MemberStatus.SUSPENDED,
 )
 
 
@@ -189,24 +181,25 @@ CHECKS: tuple[Check, ...] = (
 BY_SLUG = {check.slug: check for check in CHECKS}
 
 
+# The two tables under the counts read the branches' counters (`counters`), kept as members move and
+# dossiers are digitised: over the branches the user answers for, whatever their size. A member
+# counts with their regular branch (in transit: with none, until received).
+
+
 def not_digitised_by_branch(user: Any, *, limit: int = 50) -> list[dict[str, Any]]:
     """Per branch: present members, of which not digitised; the branches with most left first."""
     rows = (
-        visible_members(user)
-        .filter(status__in=PRESENT, branch__isnull=False)
-        .values("branch_id", "branch__organisation__sort_name")
-        .annotate(
-            members=Count("pk"),
-            left=Count("pk", filter=~Q(dossier__status=DossierStatus.DIGITISED)),
-        )
+        responsible_branches(user)
+        .annotate(left=F("present_count") - F("digitised_count"))
         .filter(left__gt=0)
-        .order_by("-left", "branch__organisation__sort_name")[:limit]
+        .order_by("-left", "organisation__sort_name")
+        .values("pk", "organisation__sort_name", "present_count", "left")[:limit]
     )
     return [
         {
-            "branch_id": r["branch_id"],
-            "branch": r["branch__organisation__sort_name"],
-            "members": r["members"],
+            "branch_id": r["pk"],
+            "branch": r["organisation__sort_name"],
+            "members": r["present_count"],
             "left": r["left"],
         }
         for r in rows
@@ -214,14 +207,14 @@ def not_digitised_by_branch(user: Any, *, limit: int = 50) -> list[dict[str, Any
 
 
 def digitisation_progress(user: Any) -> list[dict[str, Any]]:
-    """Dossiers digitised per month and the running total, with the share of all visible members."""
-    members = visible_members(user)
-    total = members.count()
+    """Dossiers digitised per month and the running total, with the share of the present members
+    of the branches the user answers for."""
+    branches = responsible_branches(user)
+    total = branches.aggregate(n=Sum("present_count"))["n"] or 0
     months = (
-        members.filter(dossier__status=DossierStatus.DIGITISED, dossier__digitised_on__isnull=False)
-        .annotate(month=TruncMonth("dossier__digitised_on"))
+        DigitisedMonth.objects.filter(branch__in=branches.values("pk"))
         .values("month")
-        .annotate(n=Count("pk"))
+        .annotate(n=Sum("dossiers"))
         .order_by("month")
     )
     running = 0

@@ -20,7 +20,7 @@ register number starts with DEMO-, every organisation made here is marked "(demo
 Organisations and branches go through the Directory's and this module's services. Members and
 their history are written in bulk, as the services would write them (the audited bulk writes
 record an event per row); statuses, branch sizes and the name index are then derived by
-`statuses.refresh`, `placements.refresh_sizes` and `name_index.index_many`. Loading is idempotent:
+`statuses.refresh`, `counters.refresh` and `name_index.index_many`. Loading is idempotent:
 organisations and branches are recognised by their external keys, members by `is_demo`.
 """
 
@@ -51,7 +51,7 @@ from liaison.core.models import Classification
 from liaison.core.names import fold
 from liaison.directory import services as directory
 from liaison.directory.models import Country, Locality, Organisation, OrganisationKind
-from liaison.membership import placements, services, statuses
+from liaison.membership import counters, services, statuses
 from liaison.membership.models import (
     Branch,
     BranchLevel,
@@ -964,7 +964,7 @@ def _members(
 
     ids = [row.member.pk for row in rows]
     statuses.refresh(ids, cause=StatusCause.EVENT, day=today)
-    placements.refresh_sizes(b.pk for b in branches.values())
+    counters.refresh(b.pk for b in branches.values())
     name_index.index_many(
         kind=services.NAME_KIND, entities=[(row.member.pk, [v for v, _ in row.names]) for row in rows]
     )

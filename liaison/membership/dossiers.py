@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 
 from liaison.activities.validation import require
 from liaison.core import access, audit
+from liaison.membership import counters
 from liaison.membership.files import check_upload
 from liaison.membership.models import Dossier, DossierFile, DossierStatus, Member
 from liaison.membership.services import check_day
@@ -69,8 +70,7 @@ def remove_file(*, by: Any, item: DossierFile) -> None:
         transaction.on_commit(lambda: storage.delete(name))
     _recount(dossier)
     if not dossier.files.exists() and dossier.status != DossierStatus.NOT_STARTED:
-        dossier.status, dossier.digitised_on = DossierStatus.NOT_STARTED, None
-        dossier.save()
+        set_state(dossier, DossierStatus.NOT_STARTED, None)
 
 
 def _recount(dossier: Dossier) -> None:
@@ -87,8 +87,7 @@ def mark_digitised(*, by: Any, member: Member, on: dt.date) -> Dossier:
     if not dossier.files.exists():
         raise ValidationError({"on": [_("Upload the scanned pages first.")]})
     check_day(on, "on")
-    dossier.status, dossier.digitised_on = DossierStatus.DIGITISED, on
-    dossier.save()
+    set_state(dossier, DossierStatus.DIGITISED, on)
     return dossier
 
 
@@ -99,6 +98,14 @@ def reopen(*, by: Any, member: Member) -> Dossier:
     dossier = dossier_of(member)
     if dossier.status != DossierStatus.DIGITISED:
         raise ValidationError({"status": [_("This dossier is not marked digitised.")]})
-    dossier.status, dossier.digitised_on = DossierStatus.IN_PROGRESS, None
-    dossier.save()
+    set_state(dossier, DossierStatus.IN_PROGRESS, None)
     return dossier
+
+
+def set_state(dossier: Dossier, status: str, on: dt.date | None) -> None:
+    """Store the dossier's digitisation; the branch's counters follow (the caller checked access)."""
+    was_counted = dossier.status == DossierStatus.DIGITISED, dossier.digitised_on
+    dossier.status, dossier.digitised_on = status, on
+    dossier.save()
+    if (dossier.status == DossierStatus.DIGITISED, dossier.digitised_on) != was_counted:
+        counters.refresh_members([dossier.member_id])

@@ -36,7 +36,7 @@ from liaison.core.names import NameKeys, fold, name_keys, retrieval_keys, simila
 from liaison.core.names import rules as name_rules
 from liaison.directory.models import Country
 from liaison.directory.tabular import Cells, RowError, Table, split_list
-from liaison.membership import dossiers, import_write, placements, services, statuses
+from liaison.membership import counters, dossiers, import_write, services, statuses
 from liaison.membership.import_columns import MEMBER, NAME_COLUMNS, NAME_LANGUAGES
 from liaison.membership.import_common import (
     CREATE,
@@ -822,7 +822,7 @@ def create_members(
         if progress is not None:
             progress(len(created))
     name_index._forget_frequencies(NAME_KIND, touched)
-    placements.refresh_sizes({m.branch_id for m in created})
+    counters.refresh({m.branch_id for m in created})
     return created
 
 
@@ -877,7 +877,5 @@ def _update_member(user: Any, plan: MemberPlan) -> Member:
     if plan.dossier_change is not None:
         # The register says the paper dossier's state; the scans may live elsewhere.
         require(access.can_change(user, member))
-        dossier = dossiers.dossier_of(member)
-        dossier.status, dossier.digitised_on = plan.dossier_change
-        dossier.save()
+        dossiers.set_state(dossiers.dossier_of(member), *plan.dossier_change)
     return member

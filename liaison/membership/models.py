@@ -71,10 +71,19 @@ class Branch(AuditedModel):
     minimum_size = models.PositiveSmallIntegerField(
         _("minimum size"), default=3, help_text=_("Fewer members than this shows on the checks.")
     )
-    # Members placed here now (regular or temporarily attached); maintained by the services.
+    # Members placed here now (regular or temporarily attached); and of the present members whose
+    # regular branch this is, how many there are and how many have a digitised dossier. Derived,
+    # kept by `counters.refresh` wherever placements, statuses and dossiers change.
     member_count = models.PositiveIntegerField(default=0, editable=False)
+    present_count = models.PositiveIntegerField(default=0, editable=False)
+    digitised_count = models.PositiveIntegerField(default=0, editable=False)
 
-    audit_exclude = AuditedModel.audit_exclude | {"member_count", "abroad"}
+    audit_exclude = AuditedModel.audit_exclude | {
+        "member_count",
+        "present_count",
+        "digitised_count",
+        "abroad",
+    }
 
     class Meta:
         verbose_name = _("branch")
@@ -98,6 +107,16 @@ class MemberStatus(models.TextChoices):
     SUSPENDED = "suspended", _("Suspended")
     LEFT = "left", _("Left")
     DECEASED = "deceased", _("Deceased")
+
+
+# Members still in the party's ranks (not left, not deceased): those the checks and counters count.
+PRESENT = (
+    MemberStatus.PROBATIONARY,
+    MemberStatus.ACTIVE,
+    MemberStatus.TRANSFERRED,
+    MemberStatus.ATTACHED,
+    MemberStatus.SUSPENDED,
+)
 
 
 class Member(OwnedRecord):
@@ -492,6 +511,22 @@ class Dossier(AuditedModel):
 
     def audit_subject(self) -> AuditedModel:
         return self.member
+
+
+class DigitisedMonth(models.Model):
+    """Of a branch's present members (regular placement), how many dossiers were digitised in a
+    month: the digitisation progress of any part of the tree, read without touching the members.
+    Derived, kept by `counters.refresh` with the branch's counters; not audited (nobody edits it)."""
+
+    branch = models.ForeignKey(Branch, on_delete=models.CASCADE, related_name="digitised_months")
+    month = models.DateField()
+    dossiers = models.PositiveIntegerField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["branch", "month"], name="digitised_month_once")]
+
+    def __str__(self) -> str:
+        return f"{self.branch_id} {self.month:%Y-%m}: {self.dossiers}"
 
 
 class DossierFile(AuditedModel):

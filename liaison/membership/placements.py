@@ -6,19 +6,19 @@ where the previous one ended. Temporary attachments lie beside that line, never 
 
 `sync` derives the member's current branch, temporary attachment, owner (the current branch's
 organisation, or the sending one while in transit) and who else reads the record (the branch
-they are attached to, the branch a pending transfer goes to), and refreshes branch sizes.
+they are attached to, the branch a pending transfer goes to), and refreshes the branches' counters.
 """
 
 from __future__ import annotations
 
 import itertools
-from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
-from django.db.models import Count, Q
+from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from liaison.core import audit
+from liaison.membership import counters
 from liaison.membership.models import Branch, Member, Placement, PlacementKind, Transfer, TransferState
 
 LINE = (PlacementKind.REGULAR, PlacementKind.TRANSIT)
@@ -70,28 +70,7 @@ def sync(member: Member) -> None:
     if current != readers:
         member.shared_with.set(sorted(readers))
         audit.record_note(member, {"shared_with": [sorted(current), sorted(readers)]})
-    refresh_sizes(old_branches | {member.branch_id, member.attached_to_id})
-
-
-def refresh_sizes(branch_ids: Iterable[int | None]) -> None:
-    """Recount the members placed in these branches now (regular or attached)."""
-    ids = sorted({pk for pk in branch_ids if pk is not None})
-    for start in range(0, len(ids), 500):
-        chunk = ids[start : start + 500]
-        regular = dict(
-            Member.objects.filter(branch_id__in=chunk)
-            .values_list("branch_id")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        attached = dict(
-            Member.objects.filter(attached_to_id__in=chunk)
-            .values_list("attached_to_id")
-            .annotate(n=Count("pk"))
-            .order_by()
-        )
-        for pk in chunk:
-            audit.update_derived(Branch, pk, member_count=regular.get(pk, 0) + attached.get(pk, 0))
+    counters.refresh(old_branches | {member.branch_id, member.attached_to_id})
 
 
 def placed_in_q(branch: Branch) -> Q:

@@ -274,6 +274,8 @@ class BranchOut(Schema):
     secretary: Ref | None = Field(description="Null when none, or when you may not read the member.")
     minimum_size: int
     member_count: int = Field(description="Members placed in it now (regular or attached).")
+    present_count: int = Field(description="Present members whose regular branch it is.")
+    digitised_count: int = Field(description="Of those, members whose dossier is digitised.")
     valid_to: dt.date | None
     version: int
 

@@ -22,7 +22,9 @@ from django.db import transaction
 from django.utils import timezone
 
 from liaison.core import audit
+from liaison.membership import counters
 from liaison.membership.models import (
+    PRESENT,
     EventKind,
     Member,
     MemberEvent,
@@ -145,6 +147,10 @@ def refresh(member_ids: Iterable[int], *, cause: str, day: dt.date | None = None
             if updates:
                 _store(updates)
                 StatusChange.objects.bulk_create(log)
+                # Leaving or coming back changes the branches' counts of present members.
+                counters.refresh_members(
+                    c.member_id for c in log if (c.old_status in PRESENT) != (c.new_status in PRESENT)
+                )
             changed += len(log)
     return changed
 

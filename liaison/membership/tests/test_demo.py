@@ -16,10 +16,11 @@ from liaison.core.models import AuditEvent
 from liaison.core.names import fold
 from liaison.directory.demo import load_demo_directory
 from liaison.directory.models import Organisation
-from liaison.membership import checks, demo, placements, selectors, statuses
+from liaison.membership import checks, counters, demo, placements, selectors, statuses
 from liaison.membership.models import (
     Branch,
     BranchLevel,
+    DigitisedMonth,
     Dossier,
     DossierFile,
     DossierStatus,
@@ -83,9 +84,12 @@ class MembershipDemoTests(TestCase):
     def test_histories_statuses_and_sizes_are_what_the_services_derive(self) -> None:
         ids = list(Member.objects.values_list("pk", flat=True))
         assert statuses.refresh(ids, cause=StatusCause.TIME, day=TODAY) == 0
-        before = dict(Branch.objects.values_list("pk", "member_count"))
-        placements.refresh_sizes(before)
-        assert dict(Branch.objects.values_list("pk", "member_count")) == before
+        fields = ("pk", "member_count", "present_count", "digitised_count")
+        before = {pk: rest for pk, *rest in Branch.objects.values_list(*fields)}
+        months = set(DigitisedMonth.objects.values_list("branch_id", "month", "dossiers"))
+        counters.refresh(before)
+        assert {pk: rest for pk, *rest in Branch.objects.values_list(*fields)} == before
+        assert set(DigitisedMonth.objects.values_list("branch_id", "month", "dossiers")) == months
         moved = Member.objects.filter(Q(transfers__isnull=False) | Q(posting__isnull=False)).distinct()
         for member in moved[:300]:
             placements.check_history(member)

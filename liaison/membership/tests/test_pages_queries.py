@@ -163,8 +163,8 @@ NARROW = 2
 BUDGETS = {
     # the reader's organisations (once) and the readable members' ids for each of the five member
     # checks and the two tables (the narrow scope); the seven checks' capped counts; not digitised
-    # by branch; all members and the digitised per month (progress)
-    "home": 13 + 1 + 7,
+    # by branch; the present members and the digitised per month (progress), from the counters
+    "home": 13 + 1 + 5,
     # count, rows; the branches for the filter
     "members": 6 + NARROW,
     # the matcher's candidates, count, rows, branches for the filter
