@@ -163,8 +163,10 @@ NARROW = 2
 BUDGETS = {
     # the reader's organisations (once) and the readable members' ids for each of the five member
     # checks and the two tables (the narrow scope); the seven checks' capped counts; not digitised
-    # by branch; the present members and the digitised per month (progress), from the counters
-    "home": 13 + 1 + 5,
+    # by branch; the present members and the digitised per month (progress), from the counters;
+    # the candidates of the three posting checks (checks._among), less posting-ended's count (no
+    # candidate in either data set: nothing to count)
+    "home": 13 + 1 + 5 + 3 - 1,
     # count, rows; the branches for the filter
     "members": 6 + NARROW,
     # the matcher's candidates, count, rows, branches for the filter
@@ -177,20 +179,22 @@ BUDGETS = {
     "transfers:?direction=outgoing": 5 + NARROW,
     # the rules; the recent changes of status (member and actor joined)
     "rules": 5 + NARROW,
+    # the candidates (checks._among), count, rows
+    "check:abroad-without-branch": 6 + NARROW,
+    "check:never-attached": 6 + NARROW,
     # count, rows
     **{
         f"check:{slug}": 5 + (0 if slug in ("undersized", "no-secretary") else NARROW)
         for slug in (
-            "abroad-without-branch",
-            "never-attached",
             "undersized",
             "no-secretary",
             "transfers-pending",
             "not-digitised",
         )
     },
-    # count only: nobody's posting ended while still placed abroad, in either data set
-    "check:posting-ended": 4 + NARROW,
+    # the candidates only: nobody's posting ended while still placed abroad, in either data set (no
+    # candidate, nothing to count or list)
+    "check:posting-ended": 5 + NARROW - 1,
     # the organisation (the policy), the branch (organisation, country, mission, secretary); the
     # count, the rows; the organisation's names
     "branch-detail": 8 + NARROW,

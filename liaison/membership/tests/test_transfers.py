@@ -106,6 +106,44 @@ def test_a_member_posted_abroad_and_received_by_the_mission_branch_leaves_the_ch
     assert access.can_read(make_officer(register.paris), member)
 
 
+def test_the_posting_checks_find_the_same_members_through_ids_or_one_statement(register, monkeypatch):
+    posted, ended, stays = (make_member(branch=register.hanoi) for _ in range(3))
+    for member, start, end in (
+        (posted, TODAY - dt.timedelta(days=60), None),
+        (ended, TODAY - dt.timedelta(days=400), TODAY - dt.timedelta(days=30)),
+        (stays, TODAY - dt.timedelta(days=400), TODAY - dt.timedelta(days=30)),
+    ):
+        add_posting(
+            by=register.root,
+            member=member,
+            data=PostingInput(country=country("FR"), start=start, end=end, mission=register.mission),
+        )
+    transfers.receive(
+        by=register.root,
+        transfer=release(register.root, stays, register.paris, on=TODAY - dt.timedelta(days=300)),
+        received_on=TODAY - dt.timedelta(days=299),
+    )
+    slugs = ("abroad-without-branch", "posting-ended", "never-attached")
+    officer, outsider = make_officer(register.home), make_officer(register.hue)
+
+    def found(user):
+        return {
+            slug: set(checks.BY_SLUG[slug].rows(user, TODAY).values_list("pk", flat=True)) for slug in slugs
+        }
+
+    expected = {
+        "abroad-without-branch": {posted.pk},
+        "posting-ended": {stays.pk},
+        "never-attached": {posted.pk, ended.pk},
+    }
+    assert found(register.root) == expected
+    assert found(officer)["never-attached"] == {posted.pk, ended.pk}
+    assert found(outsider) == {slug: set() for slug in slugs}
+    monkeypatch.setattr(checks, "FEW", 0)  # more candidates than FEW: one statement
+    assert found(register.root) == expected
+    assert found(outsider) == {slug: set() for slug in slugs}
+
+
 def test_overlapping_postings_are_refused(register):
     member = make_member(branch=register.hanoi)
     add_posting(
