@@ -157,6 +157,7 @@ class Member(OwnedRecord):
         related_name="members",
         editable=False,
         verbose_name=_("branch"),
+        db_index=False,  # member_branch_sort starts with it
     )
     attached_to = models.ForeignKey(
         Branch,
@@ -189,9 +190,7 @@ class Member(OwnedRecord):
             models.Index(fields=["sort_name", "id"], name="member_sort"),
             models.Index(fields=["owner", "sort_name", "id"], name="member_owner_sort"),
             models.Index(fields=["branch", "sort_name", "id"], name="member_branch_sort"),
-            models.Index(fields=["attached_to"], name="member_attached"),
             models.Index(fields=["status", "sort_name", "id"], name="member_status_sort"),
-            models.Index(fields=["posting"], name="member_posting"),
             # The few members who are not restricted: the policy's "open to the reader's clearance"
             # part of a narrow reader's ids (core.access) from an index, not a scan of the table.
             models.Index(
