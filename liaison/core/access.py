@@ -30,7 +30,7 @@ from enum import StrEnum
 from typing import Any
 
 from django.core.exceptions import ObjectDoesNotExist
-from django.db import models
+from django.db import connection, models
 from django.db.models import Exists, OuterRef, Q
 from django.http import Http404
 from django.utils import timezone
@@ -287,6 +287,22 @@ def _narrow_readable_ids(p: Principal, model: type[Any]) -> list[int] | None:
     return sorted(found) if len(found) <= READABLE_IDS else None
 
 
+def _owned_below_q(prefix: str, paths: list[str]) -> Q:
+    """Records whose owner is one of these organisations or below.
+
+    On PostgreSQL as a join to the owner and a test of its path (hashed once). SQLite, given that
+    join, walks the organisations in path order and every record of each, testing the records of
+    organisations outside the paths one by one before it reaches those inside: as a set of owner
+    ids it reads the records in their own order instead (at 100,000 members, a committee
+    officer's capped count: 200 ms → 20 ms)."""
+    if connection.vendor != "sqlite":
+        return paths_q(f"{prefix}owner__path", paths)
+    from liaison.directory.models import Organisation
+
+    owners = Organisation._base_manager.filter(paths_q("path", paths)).values("pk")
+    return Q(**{f"{prefix}owner_id__in": owners})
+
+
 def _insider_q(p: Principal, model: type[Any], prefix: str) -> Q:
     """Records owned by, or shared with, an organisation the user belongs to (or one below it)."""
     paths = [s.path for s in p.scopes]
@@ -297,7 +313,7 @@ def _insider_q(p: Principal, model: type[Any], prefix: str) -> Q:
             paths_q(f"{field.m2m_reverse_field_name()}__path", paths)  # type: ignore[union-attr]
         )
     )
-    return paths_q(f"{prefix}owner__path", paths) | Q(shared)
+    return _owned_below_q(prefix, paths) | Q(shared)
 
 
 def readable_ids(user: Any, model: type[models.Model], ids: Iterable[int | None]) -> set[int]:
