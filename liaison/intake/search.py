@@ -15,26 +15,25 @@ falls on the characters as written, marks and all.
 
 from __future__ import annotations
 
+import datetime as dt
 import re
 from dataclasses import dataclass
 from functools import cache, lru_cache
 from typing import Any, Final
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connection
-from django.db.models import BooleanField, F
-from django.db.models.expressions import RawSQL
 from django.utils.html import escape
 from django.utils.safestring import SafeString, mark_safe
 
 from liaison.core import access
-from liaison.core.htmx import capped_count
 from liaison.core.names import fold
 from liaison.intake.models import Document
 from liaison.intake.services import SEARCH_KIND
 
 MAX_WORDS: Final = 12
-# Matching ids read from the full-text index before choosing how to page (see `search`).
-PROBE: Final = 5000
+# Index matches examined for the count (see `search`).
+PROBE: Final = 2000
 # Readable matches counted up to this many; beyond it the total reads "at least".
 COUNT_CAP: Final = 1000
 SNIPPET_CHARS: Final = 240
@@ -67,94 +66,157 @@ def words(query: str) -> list[str]:
     return _TOKEN.findall(fold(query))[:MAX_WORDS]
 
 
-def _index_sql(tokens: list[str]) -> tuple[str, list[Any]]:
-    """SQL selecting the ids of the documents holding every token (as a word prefix), any order."""
-    if connection.vendor == "postgresql":
-        tsquery = " & ".join(f"{t}:*" for t in tokens)
-        return (
-            "SELECT e.entity_id FROM core_searchentry e "
-            "WHERE e.kind = %s AND e.tsv @@ to_tsquery('simple', %s)",
-            [SEARCH_KIND, tsquery],
-        )
-    return (
-        "SELECT e.entity_id FROM core_search_fts f JOIN core_searchentry e ON e.id = f.rowid "
-        "WHERE core_search_fts MATCH %s AND e.kind = %s",
-        [_fts_match(tokens), SEARCH_KIND],
+# One search is one statement (see `search`), in parts:
+# m        the index's matches: on SQLite the FTS5 rowids of every match, read once (FTS5 merges
+#          the whole posting list of a prefix on every MATCH: 1-60 ms for a common word, so the
+#          statement matches once and the walk looks documents up in this list); on PostgreSQL
+#          the ids of at most PROBE + 1 matching documents, read through the GIN index by
+#          `intake_document_matches` (migration intake 0004).
+# found    the readable documents among the first PROBE matches, up to COUNT_CAP + 1.
+# counts   how many matches (up to PROBE + 1) and how many found: the total. `found` holds every
+#          readable match when the first is at most PROBE and the second at most COUNT_CAP.
+# sorted   then: the page is cut from `found`, sorted.
+# walked   otherwise (a common word): the readable documents newest first, each tested (SQLite:
+#          looked up in m; PostgreSQL: its stored tsvector, one row read) until the page is full.
+#          A word in a share s of the documents reads about (offset + limit) / s of them.
+# The page's documents are then read by id (in no order: sorted in Python).
+_STATEMENT = """
+WITH m(r) AS MATERIALIZED ({matches}),
+readable AS NOT MATERIALIZED ({readable}),
+found(pk, published_on) AS MATERIALIZED (
+  SELECT d.pk, d.published_on FROM (SELECT r FROM m LIMIT {probe}) AS p {found_join} LIMIT {cap_1}
+),
+counts(matched, readable) AS MATERIALIZED (
+  SELECT (SELECT COUNT(*) FROM (SELECT 1 FROM m LIMIT {probe_1}) AS x), (SELECT COUNT(*) FROM found)
+),
+walked(pk) AS (
+  SELECT d.pk FROM readable d
+  WHERE {walk_guard} EXISTS (
+    SELECT 1 FROM core_searchentry e WHERE e.kind = %s AND e.entity_id = d.pk AND {holds}
+  )
+  ORDER BY d.published_on DESC NULLS LAST, d.pk DESC LIMIT {walk_limit} OFFSET %s
+),
+sorted(pk) AS (
+  SELECT d.pk FROM found d
+  WHERE {sort_guard} TRUE ORDER BY d.published_on DESC NULLS LAST, d.pk DESC LIMIT {sort_limit} OFFSET %s
+)
+SELECT readable, matched, NULL, NULL, NULL, NULL, NULL, NULL FROM counts
+UNION ALL
+SELECT NULL, NULL, doc.id, doc.title, doc.language, doc.published_on, doc.body, doc.captions
+FROM {documents} doc
+WHERE doc.id IN (SELECT pk FROM walked UNION ALL SELECT pk FROM sorted)
+"""
+# Whether `found` holds every readable match (then the page is sorted from it, else walked).
+_COMPLETE = "(SELECT matched <= {probe} AND readable <= {cap} FROM counts)"
+# PostgreSQL: constant LIMITs for the planner; the part not taken is skipped by a one-time filter.
+# OFFSET 0 keeps the walk's test a test of each document walked: the planner would otherwise join
+# all the matches (it underestimates how many documents hold a prefix) and sort them.
+_POSTGRES = {
+    "matches": "SELECT * FROM intake_document_matches(%s, to_tsquery('simple', %s), %s)",
+    "found_join": "JOIN readable d ON d.pk = p.r",
+    "holds": "e.tsv @@ to_tsquery('simple', %s) OFFSET 0",
+    "walk_guard": f"NOT {_COMPLETE} AND",
+    "walk_limit": "{limit}",
+    "sort_guard": f"{_COMPLETE} AND",
+    "sort_limit": "{limit}",
+}
+# SQLite: joins in the order written (CROSS JOIN); a LIMIT is evaluated once, before any row is
+# read, so the part not taken (LIMIT 0) reads none (a WHERE test would be made on every row).
+_SQLITE = {
+    "matches": "SELECT rowid FROM core_search_fts WHERE core_search_fts MATCH %s",
+    "found_join": "CROSS JOIN core_searchentry e ON e.id = p.r CROSS JOIN readable d ON d.pk = e.entity_id "
+    "WHERE e.kind = %s",
+    "holds": "e.id IN (SELECT r FROM m)",
+    "walk_guard": "",
+    "walk_limit": f"(SELECT CASE WHEN {_COMPLETE} THEN 0 ELSE {{limit}} END)",
+    "sort_guard": "",
+    "sort_limit": f"(SELECT CASE WHEN {_COMPLETE} THEN {{limit}} ELSE 0 END)",
+}
+
+
+def _statement(
+    tokens: list[str], readable: str, readable_params: tuple[Any, ...], *, limit: int, offset: int
+) -> tuple[str, list[Any]]:
+    """The statement (see _STATEMENT) and its parameters. Its SQL is made of constant parts and
+    integers; the words, the kind and the access policy's values are bound parameters."""
+    sizes = {
+        "probe": int(PROBE),
+        "probe_1": int(PROBE) + 1,
+        "cap": int(COUNT_CAP),
+        "cap_1": int(COUNT_CAP) + 1,
+    }
+    postgres = connection.vendor == "postgresql"
+    parts = {
+        key: part.format(limit=int(limit), **sizes)
+        for key, part in (_POSTGRES if postgres else _SQLITE).items()
+    }
+    sql = _STATEMENT.format(
+        readable=readable, documents=connection.ops.quote_name(Document._meta.db_table), **parts, **sizes
     )
+    if postgres:
+        tsquery = " & ".join(f"{t}:*" for t in tokens)
+        params = [SEARCH_KIND, tsquery, int(PROBE) + 1, *readable_params, SEARCH_KIND, tsquery]
+    else:
+        params = [_fts_match(tokens), *readable_params, SEARCH_KIND, SEARCH_KIND]
+    return sql, [*params, int(offset), int(offset)]
 
 
 def _fts_match(tokens: list[str]) -> str:
     return " ".join(f'"{t}"*' for t in tokens)
 
 
-def _holds_every_word(tokens: list[str]) -> RawSQL:
-    """A condition on a document: it holds every token. Checked row by row, for walking the
-    documents newest first when the words are common (one index look-up per document)."""
-    table = connection.ops.quote_name(Document._meta.db_table)
-    if connection.vendor == "postgresql":
-        tsquery = " & ".join(f"{t}:*" for t in tokens)
-        sql = (
-            "EXISTS (SELECT 1 FROM core_searchentry e WHERE e.kind = %s "  # noqa: S608 - a quoted table name
-            f"AND e.entity_id = {table}.id AND e.tsv @@ to_tsquery('simple', %s))"
-        )
-        return RawSQL(sql, [SEARCH_KIND, tsquery], output_field=BooleanField())  # noqa: S611
-    sql = (
-        "EXISTS (SELECT 1 FROM core_searchentry e JOIN core_search_fts f ON f.rowid = e.id "  # noqa: S608
-        f"WHERE e.kind = %s AND e.entity_id = {table}.id AND core_search_fts MATCH %s)"
-    )
-    return RawSQL(sql, [SEARCH_KIND, _fts_match(tokens)], output_field=BooleanField())  # noqa: S611
-
-
-def _index_matches(tokens: list[str], limit: int) -> tuple[int, RawSQL]:
-    """How many documents the index matches (up to `limit`), and those ids as a subquery."""
-    sql, params = _index_sql(tokens)
-    # The SQL is constant; the words are bound parameters; `limit` is an int.
-    bounded = f"{sql} LIMIT {int(limit)}"
-    with connection.cursor() as cursor:
-        cursor.execute(f"SELECT COUNT(*) FROM ({bounded}) AS m", params)  # noqa: S608
-        (count,) = cursor.fetchone()
-    return count, RawSQL(bounded, params)  # noqa: S611
+def _readable(user: Any) -> tuple[str, tuple[Any, ...]] | None:
+    """The documents the user may read, as SQL selecting `pk` and `published_on` (the access
+    policy's own filter); None when the user may read none."""
+    readable = access.visible(user, Document.objects.all()).order_by().values("pk", "published_on")
+    try:
+        sql, params = readable.query.sql_with_params()
+    except EmptyResultSet:
+        return None
+    return sql, tuple(params)
 
 
 def search(user: Any, query: str, *, limit: int = 20, offset: int = 0) -> SearchResults:
     """The documents the user may read that hold every word of `query`, newest first, with snippets.
 
-    The work is bounded whatever the words. The full-text index gives at most PROBE matching ids
-    (any order). Fewer than that: the readable ones among them are counted exactly (up to
-    COUNT_CAP) and the newest are read from them. More (a word in most documents): the readable
-    documents are walked newest first, each checked against the index, until the page is full;
-    the total is then a lower bound (the readable matches among those PROBE, up to COUNT_CAP).
+    One statement (see _STATEMENT), whose work is bounded by the page, not by how common the
+    words are:
+    - the count: the readable documents among the first PROBE index matches, up to COUNT_CAP
+      (exact when the index matched at most PROBE and the count stayed under the cap);
+    - the page: when the count is exact, cut from those documents sorted; otherwise the
+      readable documents are walked newest first, each tested against the index, until the page
+      is full (a word in a share s of the documents: about (offset + limit) / s of them read).
     """
     tokens = words(query)
-    if not tokens:
+    readable = _readable(user) if tokens else None
+    if not tokens or readable is None:
         return SearchResults(query=query, total=0, hits=[])
-    matched, candidates = _index_matches(tokens, PROBE + 1)
-    readable = access.visible(user, Document.objects.all())
-    sample = readable.filter(pk__in=candidates)
-    total, exact = capped_count(sample, COUNT_CAP)
-    if matched > PROBE:
-        found = readable.filter(_holds_every_word(tokens))
-        exact = False
-    else:
-        found = sample
-    rows = (
-        found.order_by(F("published_on").desc(nulls_last=True), "-pk").values(
-            "pk", "title", "language", "published_on", "body", "captions"
-        )[offset : offset + limit]
-        if total > offset or not exact
-        else []
-    )
+    sql, params = _statement(tokens, *readable, limit=limit, offset=offset)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
+    # The counts' row is the one without a document.
+    ((counted, matched, *_),) = [row for row in rows if row[2] is None]
+    total = min(counted, COUNT_CAP)
+    exact = counted <= COUNT_CAP and matched <= PROBE
+    page = sorted((row for row in rows if row[2] is not None), key=_newest_first, reverse=True)
     hits = [
         Hit(
-            document_id=row["pk"],
-            title=row["title"],
-            language=row["language"],
-            published_on=row["published_on"],
-            snippet=snippet(tokens, row["body"], row["captions"], row["title"]),
+            document_id=pk,
+            title=title,
+            language=language,
+            published_on=published_on,
+            snippet=snippet(tokens, body, captions, title),
         )
-        for row in rows
+        for _, _, pk, title, language, published_on, body, captions in page
     ]
     return SearchResults(query=query, total=total, hits=hits, exact=exact)
+
+
+def _newest_first(row: tuple[Any, ...]) -> tuple[bool, Any, int]:
+    """The list's order (published date, undated last, then newest ingested), for sorting reversed."""
+    published_on = row[5]
+    return (published_on is not None, published_on or dt.date.min, row[2])
 
 
 @cache
@@ -181,13 +243,19 @@ def _ignorable() -> str:
 
 @lru_cache(maxsize=256)
 def _pattern(tokens: tuple[str, ...]) -> re.Pattern[str]:
+    """Any spelling of a query word at the start of a word, with the rest of the word.
+
+    The "not after a word character" test comes after the word's first letter (as a look-behind
+    over two characters), so the pattern starts with a character class: the regex engine then
+    skips to the candidate letters instead of trying the test at every position."""
     spellings, marks = _spellings(), _ignorable()
     alternatives = []
     for token in sorted(set(tokens), key=len, reverse=True):
-        letters = "".join(f"{spellings.get(c, re.escape(c))}{marks}*" for c in token)
-        alternatives.append(letters)
+        first, *rest = (spellings.get(c, re.escape(c)) for c in token)
+        letters = "".join(f"{c}{marks}*" for c in rest)
+        alternatives.append(rf"{first}(?<!\w.)(?<!{marks}.){marks}*{letters}")
     word_char = rf"(?:\w|{marks})"
-    return re.compile(rf"(?<!\w)(?<!{marks})(?:{'|'.join(alternatives)}){word_char}*", re.IGNORECASE)
+    return re.compile(rf"(?:{'|'.join(alternatives)}){word_char}*", re.IGNORECASE)
 
 
 def snippet(tokens: list[str], *texts: str) -> SafeString:
@@ -205,11 +273,20 @@ def _cut(text: str, matches: list[re.Match[str]]) -> SafeString:
     start = 0
     if matches:
         # The window holding the most distinct words, from the first match on.
-        best, best_count = matches[0].start(), 0
+        folded: dict[str, str] = {}
+        keys = [folded.setdefault(m.group(), fold(m.group())) for m in matches]
+        best, best_count, most = matches[0].start(), 0, len(set(keys))
         for i, m in enumerate(matches):
-            inside = {fold(x.group()) for x in matches[i:] if x.end() <= m.start() + SNIPPET_CHARS}
+            limit = m.start() + SNIPPET_CHARS
+            inside = set()
+            for x, key in zip(matches[i:], keys[i:], strict=True):
+                if x.end() > limit:
+                    break
+                inside.add(key)
             if len(inside) > best_count:
                 best, best_count = m.start(), len(inside)
+                if best_count == most:
+                    break
         start = max(0, best - SNIPPET_CHARS // 4)
         space = text.rfind(" ", 0, start + 1)
         start = space + 1 if space > 0 and start - space < 20 else start

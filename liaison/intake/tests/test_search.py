@@ -133,3 +133,205 @@ def test_a_word_in_more_documents_than_the_probe_pages_newest_first_and_counts_a
     assert [h.document_id for h in search(world.mofa_reader, "مصر", limit=10, offset=3).hits] == [
         documents[0].pk
     ]
+
+
+# --- The same documents, in the same order, whichever way the page is found ---------------------
+
+WORD = "مصر"
+
+
+def _store(world, n, *, owner, classification, published_on, holds_word):
+    """A document written straight to the tables (no extraction), indexed like an ingested one."""
+    import hashlib
+
+    from liaison.core.search import index_record
+    from liaison.intake.models import Document, DocumentStatus, MediaType
+    from liaison.intake.services import SEARCH_KIND
+
+    text = (EGYPT if holds_word else CAIRO) + f" رقم {n}"
+    digest = hashlib.sha256(text.encode()).hexdigest()
+    (document,) = Document._base_manager.bulk_create(
+        [
+            Document(
+                owner=owner,
+                classification=classification,
+                file=f"intake/test/{digest}.txt",
+                sha256=digest,
+                original_name=f"{n}.txt",
+                media_type=MediaType.TEXT,
+                size=len(text.encode()),
+                text=text,
+                body=text,
+                language="ar",
+                title=f"Document {n}",
+                published_on=published_on,
+                status=DocumentStatus.PENDING,
+            )
+        ]
+    )
+    index_record(kind=SEARCH_KIND, entity_id=document.pk, parts=[document.title, document.body])
+    return document
+
+
+@pytest.fixture
+def corpus(world):
+    return _corpus(world)
+
+
+def _corpus(world):
+    """40 documents: the word in most; public, internal, restricted to MOFA or to VUFO (some shared
+    with MOFA); dates shared by several documents (ordered then by id) and undated ones (last)."""
+    import datetime as dt
+
+    levels = [
+        (world.mofa, Classification.PUBLIC),
+        (world.mofa, Classification.INTERNAL),
+        (world.mofa, Classification.RESTRICTED),
+        (world.vufo, Classification.RESTRICTED),
+        (world.vufo, Classification.INTERNAL),
+    ]
+    documents = []
+    for n in range(40):
+        owner, classification = levels[n % len(levels)]
+        published_on = None if n % 7 == 3 else dt.date(2024, 1, 1) + dt.timedelta(days=(n * 11) % 9)
+        documents.append(
+            _store(
+                world,
+                n,
+                owner=owner,
+                classification=classification,
+                published_on=published_on,
+                holds_word=n % 6 != 5,
+            )
+        )
+        if n % 10 == 3:  # restricted to VUFO, shared with MOFA: MOFA's reader reads it
+            documents[-1].shared_with.add(world.mofa)
+    return documents
+
+
+def _expected(user, documents):
+    """What a search for WORD must return: the matching documents the user may read, newest first."""
+    import datetime as dt
+
+    from liaison.core import access
+
+    found = [d for d in documents if "مصر" in d.body and access.can_read(user, d)]
+    found.sort(key=lambda d: (d.published_on is not None, d.published_on or dt.date.min, d.pk), reverse=True)
+    return [d.pk for d in found]
+
+
+def _users(world):
+    from liaison.core.testing import make_user
+
+    public_only = make_user("public.reader", org=world.mofa, clearance=Classification.PUBLIC)
+    return [world.admin, world.mofa_reader, world.vufo_reader, public_only]
+
+
+@pytest.mark.parametrize("walk", [False, True], ids=["sorted", "walked"])
+def test_every_page_holds_the_readable_matches_newest_first(world, corpus, monkeypatch, walk):
+    from liaison.intake import search as module
+
+    if walk:  # more matches than COUNT_CAP: the documents are walked newest first
+        monkeypatch.setattr(module, "COUNT_CAP", 3)
+        monkeypatch.setattr(module, "PROBE", 5)
+    for user in _users(world):
+        expected = _expected(user, corpus)
+        assert expected, user
+        pages = [search(user, WORD, limit=4, offset=offset) for offset in range(0, len(expected) + 4, 4)]
+        assert [h.document_id for p in pages for h in p.hits] == expected, user
+        for page in pages:
+            if walk:
+                assert not page.exact and 0 < page.total <= 3
+            else:
+                assert page.exact and page.total == len(expected)
+
+
+def test_a_hidden_document_is_neither_counted_nor_shown_when_walking(world, monkeypatch):
+    """The documents hidden from the reader are stored first, so they come first in the index: a
+    count that did not ask the access policy would count them."""
+    import datetime as dt
+
+    from liaison.intake import search as module
+
+    hidden = [
+        _store(
+            world,
+            100 + n,
+            owner=world.vufo,
+            classification=Classification.RESTRICTED,
+            published_on=dt.date(2030, 1, 1),
+            holds_word=True,
+        )
+        for n in range(6)
+    ]
+    corpus = _corpus(world)
+    monkeypatch.setattr(module, "COUNT_CAP", 4)
+    monkeypatch.setattr(module, "PROBE", 60)
+    results = search(world.mofa_reader, WORD, limit=50)
+    assert {d.pk for d in hidden}.isdisjoint(h.document_id for h in results.hits)
+    assert [h.document_id for h in results.hits] == _expected(world.mofa_reader, corpus)
+    assert results.total == 4 and not results.exact
+    monkeypatch.setattr(module, "COUNT_CAP", 1000)
+    assert search(world.mofa_reader, WORD).total == len(_expected(world.mofa_reader, corpus))
+    assert search(world.vufo_reader, WORD).total == len(_expected(world.vufo_reader, corpus + hidden))
+
+
+def test_a_count_beyond_the_probe_is_a_lower_bound(world, corpus, monkeypatch):
+    from liaison.intake import search as module
+
+    monkeypatch.setattr(module, "PROBE", 3)
+    for user in _users(world):
+        results = search(user, WORD, limit=50)
+        assert 0 < results.total <= 3 and not results.exact
+        assert [h.document_id for h in results.hits] == _expected(user, corpus)
+    assert search(world.admin, WORD).total == 3
+
+
+@pytest.mark.parametrize("walk", [False, True], ids=["sorted", "walked"])
+def test_a_search_is_one_query_whatever_the_number_of_hits(world, corpus, monkeypatch, walk):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from liaison.core.access import principal_for
+    from liaison.intake import search as module
+
+    if walk:
+        monkeypatch.setattr(module, "COUNT_CAP", 3)
+    principal_for(world.mofa_reader)  # read once per user object, for every check of a request
+    for limit in (1, 20):
+        with CaptureQueriesContext(connection) as queries:
+            results = search(world.mofa_reader, WORD, limit=limit)
+        assert len(results.hits) == limit
+        assert len(queries) == 1
+
+
+def test_the_search_page_makes_as_many_queries_for_many_hits_as_for_one(world):
+    from django.db import connection
+    from django.test import Client
+    from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
+
+    from liaison.core.testing import PASSWORD
+
+    client = Client()
+    assert client.login(username=world.mofa_reader.username, password=PASSWORD)
+    client.get(reverse("intake:document-list"), {"q": WORD})  # the first request reads what is cached after
+    counts = []
+    for n in range(6):
+        _add(world, f"{EGYPT} {n}")
+        if n in (0, 5):
+            with CaptureQueriesContext(connection) as queries:
+                page = client.get(reverse("intake:document-list"), {"q": WORD}).content.decode()
+            assert page.count("<mark>") >= n + 1
+            counts.append(len(queries))
+    assert counts[0] == counts[1], [q["sql"][:80] for q in queries]
+
+
+def test_the_marks_fall_on_words_starting_with_the_query_word_only():
+    from liaison.intake.search import snippet, words
+
+    marked = snippet(words("trade"), "Untraded goods; trade and traders, retrade.")
+    assert str(marked) == "Untraded goods; <mark>trade</mark> and <mark>traders</mark>, retrade."
+    # A letter or a vowel mark before the word: inside another word, not marked.
+    marked = snippet(words("التعاون"), "بالتعاون وبِالتعاون ثم التعاونُ")
+    assert str(marked) == "بالتعاون وبِالتعاون ثم <mark>التعاونُ</mark>"
