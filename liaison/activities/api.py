@@ -178,7 +178,7 @@ def _delegation_out(d: Delegation, lang: str, *, may_change: bool) -> dict[str, 
         "decided_by": _username(d.decided_by),
         "decided_at": d.decided_at,
         "decision_note": d.decision_note,
-        "members": [_member_out(m, lang) for m in d.members.all()] if shown else None,
+        "members": [_member_out(m, lang) for m in d.shown_members] if shown else None,  # type: ignore[attr-defined]
         "members_hidden": not shown,
         "stops": [_stop_out(s, lang) for s in d.stops.all()],
         "version": d.version,

@@ -15,14 +15,20 @@ from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
+from django.conf import settings
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.html import conditional_escape
+from django.utils.safestring import SafeString, mark_safe
+from django.utils.translation import get_language, ngettext
+from django.utils.translation import gettext as _
 
 from liaison.activities import selectors
-from liaison.activities.models import Activity, overlap_q
+from liaison.activities.models import Activity, ActivityKind, ActivityStatus, overlap_filter
 from liaison.activities.selectors import ActivityFilters, day_start, site_zone
 from liaison.core.access import under_embargo
+from liaison.directory.rows import url_maker
 
 MONTH, WEEK, AGENDA = "month", "week", "agenda"
 VIEWS = (MONTH, WEEK, AGENDA)
@@ -46,8 +52,8 @@ def today() -> dt.date:
     return timezone.now().astimezone(site_zone()).date()
 
 
-def local_day(moment: dt.datetime) -> dt.date:
-    return moment.astimezone(site_zone()).date()
+def local_day(moment: dt.datetime, zone: dt.tzinfo | None = None) -> dt.date:
+    return moment.astimezone(zone or site_zone()).date()
 
 
 def last_day(activity: Activity) -> dt.date:
@@ -55,8 +61,8 @@ def last_day(activity: Activity) -> dt.date:
     return _last_day(activity.starts_at, activity.ends_at)
 
 
-def _last_day(starts_at: dt.datetime, ends_at: dt.datetime) -> dt.date:
-    end = ends_at.astimezone(site_zone())
+def _last_day(starts_at: dt.datetime, ends_at: dt.datetime, zone: dt.tzinfo | None = None) -> dt.date:
+    end = ends_at.astimezone(zone or site_zone())
     if end.time() == dt.time.min and ends_at > starts_at:
         return end.date() - dt.timedelta(days=1)
     return end.date()
@@ -151,6 +157,32 @@ def window_from(params: Any) -> Window:
 # --- The activities per day --------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class EntryLabels:
+    """The words an entry shows, in the current language: read once for the whole calendar (a
+    model's `get_FOO_display` builds its choices again on every call)."""
+
+    language: str
+    kinds: dict[str, str]
+    statuses: dict[str, str]
+    earlier: str
+    later: str
+    high_level: str
+    embargoed: str
+
+    @classmethod
+    def now(cls) -> EntryLabels:
+        return cls(
+            language=get_language() or settings.LANGUAGE_CODE,
+            kinds={value: str(label) for value, label in ActivityKind.choices},
+            statuses={value: str(label) for value, label in ActivityStatus.choices},
+            earlier=_("Continues from an earlier day"),
+            later=_("Continues on a later day"),
+            high_level=_("High-level"),
+            embargoed=_("Embargoed"),
+        )
+
+
 @dataclass
 class Entry:
     """An activity on one day of the calendar."""
@@ -161,6 +193,8 @@ class Entry:
     ends_here: bool
     local_start: dt.datetime
     local_end: dt.datetime
+    url: str = ""  # the activity's page
+    labels: EntryLabels | None = None  # read once per calendar (`EntryLabels.now`)
 
     @property
     def all_day(self) -> bool:
@@ -175,6 +209,55 @@ class Entry:
     def embargoed(self) -> bool:
         return under_embargo(self.activity)
 
+    # The entry's markup for each view (see `entry_html`).
+    @property
+    def html(self) -> SafeString:
+        return entry_html(self)
+
+    @property
+    def html_with_end(self) -> SafeString:
+        return entry_html(self, show_end=True)
+
+    @property
+    def html_without_time(self) -> SafeString:
+        return entry_html(self, no_time=True)
+
+
+def entry_html(entry: Entry, *, no_time: bool = False, show_end: bool = False) -> SafeString:
+    """An activity on a day of the calendar: its link (time, title, whether it goes on before or
+    after the day) and its badges. Written here rather than by an included template: a month
+    shows two hundred of them, and a template include costs more than the rest of the page."""
+    a = entry.activity
+    words = entry.labels or EntryLabels.now()
+    e = conditional_escape
+    high = " cal-high" if a.high_level else ""
+    parts = [f'<a class="cal-entry status-{e(a.status)}{high}" href="{e(entry.url)}">']
+    if entry.all_day:
+        if not entry.starts_here:
+            parts.append(f'<span class="cal-continues" title="{e(words.earlier)}">…</span>')
+    elif not no_time:
+        parts.append(_time(entry.local_start))
+        if show_end:
+            parts.append("–" + _time(entry.local_end))
+    parts.append(f' <bdi class="cal-title">{e(a.title_in(words.language))}</bdi>')
+    if entry.all_day and not entry.ends_here:
+        parts.append(f'<span class="cal-continues" title="{e(words.later)}">…</span>')
+    parts.append('</a>\n<span class="badges cal-badges">\n')
+    parts.append(f'  <span class="badge cal-kind">{e(words.kinds.get(a.kind, a.kind))}</span>\n')
+    parts.append(
+        f'  <span class="status status-{e(a.status)}">{e(words.statuses.get(a.status, a.status))}</span>\n'
+    )
+    if a.high_level:
+        parts.append(f'  <span class="badge badge-high">{e(words.high_level)}</span>\n')
+    if entry.embargoed:
+        parts.append(f'  <span class="badge badge-restricted">{e(words.embargoed)}</span>\n')
+    parts.append("</span>")
+    return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
+
+
+def _time(moment: dt.datetime) -> str:
+    return f'<time class="cal-time" datetime="{moment.isoformat()}">{moment:%H:%M}</time>'
+
 
 @dataclass
 class Day:
@@ -184,6 +267,10 @@ class Day:
     is_today: bool = False
     more: int = 0  # activities on this day beyond those in `entries` (a view's PER_DAY limit)
     more_url: str = ""  # the day's agenda, when there are more
+
+    @property
+    def more_label(self) -> str:
+        return ngettext("%(counter)s more", "%(counter)s more", self.more) % {"counter": self.more}
 
     @property
     def timed(self) -> list[Entry]:
@@ -254,7 +341,7 @@ def activities_in(user: Any, filters: ActivityFilters, window: Window) -> QueryS
     """The activities the user may read that pass the filters and overlap the window."""
     return (
         selectors.filtered(user, window_filters(filters))
-        .filter(overlap_q(Activity, window.starts_at, window.ends_at))
+        .filter(overlap_filter(Activity, window.starts_at, window.ends_at))
         .select_related("city", "country")
         .order_by("starts_at", "id")
     )
@@ -325,27 +412,35 @@ def calendar_for(
     spans = spans[:cap]
     shown: dict[int, list[tuple[dt.date, bool, bool]]] = {}  # activity id: (day, starts, ends)
     placed = dict.fromkeys(days, 0)
+    zone = site_zone()
+    window_last = window.last
+    one_day = dt.timedelta(days=1)
     for pk, starts_at, ends_at in spans:
-        first, last = local_day(starts_at), _last_day(starts_at, ends_at)
+        first, last = local_day(starts_at, zone), _last_day(starts_at, ends_at, zone)
         day = max(first, window.start)
-        while day <= min(last, window.last):
+        end = min(last, window_last)
+        while day <= end:
             if per_day is None or placed[day] < per_day:
                 shown.setdefault(pk, []).append((day, day == first, day == last))
                 placed[day] += 1
             else:
                 days[day].more += 1
-            day += dt.timedelta(days=1)
+            day += one_day
     if per_day is not None:
         # Ids from the filtered query above: loading them again needs no access filter.
         loaded = list(Activity.objects.filter(pk__in=shown).select_related("city", "country"))
     by_pk = {a.pk: a for a in loaded}
     activities = [by_pk[pk] for pk, _s, _e in spans if pk in shown]
-    zone = site_zone()
+    detail_url = url_maker("activities:activity-detail")
+    labels = EntryLabels.now()
     for activity in activities:
         local_start = activity.starts_at.astimezone(zone)
         local_end = activity.ends_at.astimezone(zone)
+        url = detail_url(activity.pk)
         for day, starts_here, ends_here in shown[activity.pk]:
-            days[day].entries.append(Entry(activity, day, starts_here, ends_here, local_start, local_end))
+            days[day].entries.append(
+                Entry(activity, day, starts_here, ends_here, local_start, local_end, url, labels)
+            )
     for d in days.values():
         if d.more:
             d.more_url = day_url(d.day, filters)

@@ -45,6 +45,7 @@ from liaison.activities.models import (
     CalendarFeed,
 )
 from liaison.core.access import can_read, principal_for, visible
+from liaison.core.listed_names import ListedName
 from liaison.core.models import Pillar
 from liaison.directory.models import Organisation, OrganisationName, display_name
 from liaison.directory.selectors import LIST_NAME_FIELDS
@@ -129,16 +130,19 @@ def feeds_of(user: Any) -> list[CalendarFeed]:
 
 
 def organisation_names(user: Any, ids: Iterable[int], language: str) -> dict[int, str]:
-    """Names of the organisations among `ids` the user may read, in `language` (two queries)."""
+    """Names of the organisations among `ids` the user may read, in `language` (one query)."""
     wanted = set(ids)
     if not wanted:
         return {}
+    # Rows, not model instances: a ministry's feed names a thousand organisations.
     readable = visible(user, Organisation.objects.filter(pk__in=wanted)).values("pk")
-    grouped: dict[int, list[Any]] = defaultdict(list)
-    for name in OrganisationName.objects.filter(organisation_id__in=readable).only(
-        *LIST_NAME_FIELDS, "organisation_id"
+    grouped: dict[int, list[ListedName]] = defaultdict(list)
+    for org_id, *fields in (
+        OrganisationName.objects.filter(organisation_id__in=readable)
+        .order_by("id")
+        .values_list("organisation_id", "id", "value", "language", "kind", "script")
     ):
-        grouped[name.organisation_id].append(name)
+        grouped[org_id].append(ListedName(*fields))
     return {org_id: display_name(names, language) for org_id, names in grouped.items()}
 
 
@@ -358,7 +362,8 @@ def build_calendar(
     activities = feed_activities(feed, window)
     language = feed.user.language or settings.LANGUAGE_CODE
     with translation.override(language):
-        rows = list(activities.order_by("starts_at", "id").values(*_FIELDS))
+        # Sorted here: the database would sort these wide rows (summaries included) on disk.
+        rows = sorted(activities.order_by().values(*_FIELDS), key=lambda r: (r["starts_at"], r["id"]))
         lead_names = organisation_names(feed.user, {r["lead_organisation_id"] for r in rows}, language)
         name = _("Liaison: %(name)s") % {"name": calendar_name(feed)}
         context = FeedContext(name=name, host=host, detail_url=detail_url)
@@ -407,6 +412,7 @@ def render_calendar(
     pillars = {value: str(label) for value, label in Pillar.choices}
     kind_label, status_label, lead_label = _("Kind"), _("Status"), _("Lead organisation")
     uid_suffix = f"@{context.host}"
+    category_lines: dict[tuple[str, str], str] = {}  # the same few kinds and pillars, again and again
     lines: list[str] = []
     add = lines.append
     for row in rows:
@@ -448,9 +454,14 @@ def render_calendar(
         add(f"STATUS:{status}")
         if status == "CANCELLED":
             add("TRANSP:TRANSPARENT")
-        categories = [kinds.get(row["kind"], row["kind"])]
-        categories += [pillars.get(p, p) for p in row["pillars"].split(",") if p]
-        add(fold("CATEGORIES:" + ",".join(escape_text(c) for c in categories)))
+        category_key = (row["kind"], row["pillars"])
+        categories = category_lines.get(category_key)
+        if categories is None:
+            labels = [kinds.get(row["kind"], row["kind"])]
+            labels += [pillars.get(p, p) for p in row["pillars"].split(",") if p]
+            categories = fold("CATEGORIES:" + ",".join(escape_text(c) for c in labels))
+            category_lines[category_key] = categories
+        add(categories)
         add(f"SEQUENCE:{row['version']}")
         add(f"LAST-MODIFIED:{modified}")
         add(fold(f"URL:{url}"))

@@ -42,14 +42,24 @@ def get_part_for_user[M](user: Any, model: type[M], pk: Any, *, activity: Activi
     return cast(M, part)
 
 
-def focal_point_organisations_q(user: Any, *, field: str = "path") -> Q:
-    """Organisations (by `field` path) for which the user is a designated focal point, or below."""
+def _focal_point_paths(user: Any) -> list[str]:
+    """The paths of the organisations the user is a focal point of: read once per user object (a
+    request's), like the rest of the user's access facts."""
     p = principal_for(user)
     if p.user_id is None:
-        return Q(pk__in=[])
-    paths = list(FocalPoint.objects.filter(user_id=p.user_id).values_list("organisation__path", flat=True))
+        return []
+    cached: list[str] | None = p.cache.get("focal_point_paths")
+    if cached is None:
+        focal = FocalPoint.objects.filter(user_id=p.user_id)
+        cached = list(focal.values_list("organisation__path", flat=True))
+        p.cache["focal_point_paths"] = cached
+    return cached
+
+
+def focal_point_organisations_q(user: Any, *, field: str = "path") -> Q:
+    """Organisations (by `field` path) for which the user is a designated focal point, or below."""
     q = Q(pk__in=[])
-    for path in paths:
+    for path in _focal_point_paths(user):
         q |= Q(**{f"{field}__startswith": path})
     return q
 

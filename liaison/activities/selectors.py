@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
+from django.db.models.functions import Coalesce
 from django.utils.translation import gettext_lazy as _
 
 from liaison.activities import participation
@@ -22,6 +23,7 @@ from liaison.activities.models import (
     ActivityKind,
     ConferenceSession,
     ConnectedSite,
+    ConnectionStatus,
     Delegation,
     DelegationMember,
     Outcome,
@@ -31,8 +33,9 @@ from liaison.activities.models import (
 )
 from liaison.activities.permissions import approved_or_sending_side_q
 from liaison.core import name_index, search
-from liaison.core.access import Action, visible, visible_q
+from liaison.core.access import Action, readable_ids, visible, visible_q
 from liaison.core.audit import history_for
+from liaison.core.listed_names import attach_names
 from liaison.core.models import AuditEvent
 from liaison.directory.models import Organisation, OrganisationKind, OrganisationName, Person, PersonName
 from liaison.directory.selectors import LIST_NAME_FIELDS, country_id
@@ -64,6 +67,10 @@ GROUPS: dict[str, tuple[Any, Q]] = {
     "high_level": (_("High-level activities"), Q(high_level=True)),
     "conferences": (_("Conferences"), Q(kind=ActivityKind.CONFERENCE)),
 }
+
+
+# The groups whose condition joins a many-to-many relation (an activity could come twice).
+GROUPS_THROUGH_MANY = frozenset({"incoming_leaders"})
 
 
 @dataclass(frozen=True)
@@ -163,12 +170,16 @@ def filtered(user: Any, filters: ActivityFilters) -> QuerySet[Activity]:
         )
         if org is None:
             return qs.none()
+        # The organisation and the units below it, by id: the activities are then found through
+        # the indexes on their lead organisation and co-organisers, not by reading every
+        # activity's lead organisation's path (nor every co-organiser's).
+        unit_ids = Organisation._base_manager.filter(path__startswith=org).order_by().values("pk")
         qs = qs.filter(
-            Q(lead_organisation__path__startswith=org)
+            Q(lead_organisation_id__in=unit_ids)
             | Q(
-                pk__in=Activity.co_organisers.through.objects.filter(
-                    organisation__path__startswith=org
-                ).values("activity_id")
+                pk__in=Activity.co_organisers.through.objects.filter(organisation_id__in=unit_ids).values(
+                    "activity_id"
+                )
             )
         )
     if filters.country:
@@ -190,8 +201,12 @@ def filtered(user: Any, filters: ActivityFilters) -> QuerySet[Activity]:
         qs = qs.filter(_taking_part_q(user, list(person)))
     if filters.group in GROUPS:
         group_q = GROUPS[filters.group][1]
-        # Groups that look through a many-to-many must not repeat an activity.
-        qs = qs.filter(pk__in=Activity.objects.filter(group_q).values("pk"))
+        if filters.group in GROUPS_THROUGH_MANY:
+            # Groups that look through a many-to-many must not repeat an activity.
+            qs = qs.filter(pk__in=Activity.objects.filter(group_q).values("pk"))
+        else:
+            # The others are conditions on the activity's own columns (and their indexes).
+            qs = qs.filter(group_q)
     return qs
 
 
@@ -235,6 +250,13 @@ def activity_list_for_user(user: Any, filters: ActivityFilters) -> QuerySet[Acti
 # --- Detail ------------------------------------------------------------------------------------
 
 
+# The detail page lists at most this many members per delegation and this many connected sites
+# (a head of government's delegation has hundreds, a national conference 63 sites); "More…"
+# brings the section back whole (`views_parts.section`). The API lists everything.
+MEMBERS_SHOWN = 20
+SITES_SHOWN = 20
+
+
 @dataclass
 class ActivityDetail:
     activity: Activity
@@ -246,36 +268,51 @@ class ActivityDetail:
     outcomes: list[Outcome]
     lead_visible: bool
     leader_visible: bool
+    # Every connected site, shown or not, and how many there are of each connection status
+    # (label, number), in the order of the statuses' values.
+    sites_total: int = 0
+    site_statuses: list[tuple[str, int]] = field(default_factory=list)
+
+    @property
+    def sites_capped(self) -> bool:
+        return self.sites_total > len(self.sites)
 
 
-def activity_detail(user: Any, activity: Activity) -> ActivityDetail:
-    """Everything the detail page shows, each part filtered for the user (constant queries)."""
-    org_visible = visible_q(user, Organisation)
-    person_visible = visible_q(user, Person)
+def activity_detail(
+    user: Any, activity: Activity, *, members_shown: int | None = None, sites_shown: int | None = None
+) -> ActivityDetail:
+    """Everything the detail page shows, each part filtered for the user (constant queries).
+
+    Each delegation's `shown_members` are the members the user may see, in protocol order; with
+    `members_shown`, only the first ones (`members_count` says how many there are). With
+    `sites_shown`, `sites` holds the first sites only (`sites_total` counts them all). The names
+    of every person and organisation shown are read at the end, one query per kind
+    (`listed_names`)."""
     person_seen = visible_q(user, Person, prefix="person__")  # for the rows that name a person
-    orgs = Organisation.objects.filter(org_visible).prefetch_related(
-        Prefetch("names", queryset=_organisation_names())
+    orgs = Organisation.objects.filter(visible_q(user, Organisation))
+    members: QuerySet[DelegationMember] = (
+        DelegationMember.objects.filter(person_seen).select_related("person").order_by("protocol_order", "id")
     )
-    people = Person.objects.filter(person_visible).prefetch_related(
-        Prefetch("names", queryset=_person_names())
+    if members_shown is not None:
+        members = members[:members_shown]
+    member_count = (
+        DelegationMember.objects.filter(delegation_id=OuterRef("pk"))
+        .filter(person_seen)
+        .order_by()
+        .values("delegation_id")
+        .annotate(n=Count("pk"))
+        .values("n")
     )
     delegations = list(
         activity.delegations.select_related("organisation", "submitted_by", "decided_by")
         .annotate(
-            organisation_visible=_visible_org(user, "organisation_id"),
             members_visible=Exists(
                 Delegation.objects.filter(pk=OuterRef("pk")).filter(approved_or_sending_side_q(user))
             ),
+            members_count=Coalesce(Subquery(member_count), 0),
         )
         .prefetch_related(
-            Prefetch("organisation__names", queryset=_organisation_names()),
-            Prefetch(
-                "members",
-                queryset=DelegationMember.objects.filter(person_seen)
-                .select_related("person")
-                .prefetch_related(Prefetch("person__names", queryset=_person_names()))
-                .order_by("protocol_order", "id"),
-            ),
+            Prefetch("members", queryset=members, to_attr="shown_members"),
             Prefetch("stops", queryset=activity_stops()),
         )
     )
@@ -285,42 +322,81 @@ def activity_detail(user: Any, activity: Activity) -> ActivityDetail:
                 "participants",
                 queryset=SessionParticipant.objects.filter(person_seen)
                 .select_related("person")
-                .prefetch_related(Prefetch("person__names", queryset=_person_names()))
                 .order_by("role", "order", "id"),
             )
         ).order_by("starts_at", "id")
     )
-    sites = list(
-        activity.sites.select_related("locality", "host_organisation", "chair")
-        .annotate(
-            host_visible=_visible_org(user, "host_organisation_id"),
-            chair_visible=_visible_person(user, "chair_id"),
-        )
-        .prefetch_related(
-            Prefetch("host_organisation__names", queryset=_organisation_names()),
-            Prefetch("chair__names", queryset=_person_names()),
-        )
-        .order_by("locality__name_en", "room", "id")
+    site_rows = activity.sites.select_related("locality", "host_organisation", "chair").order_by(
+        "locality__name_en", "room", "id"
     )
+    statuses = dict(ConnectionStatus.choices)
+    by_status = dict(
+        ConnectedSite.objects.filter(activity_id=activity.pk)
+        .order_by()
+        .values_list("connection_status")
+        .annotate(n=Count("pk"))
+        .values_list("connection_status", "n")
+    )
+    sites_total = sum(by_status.values())
+    capped = sites_shown is not None and sites_total > sites_shown
+    sites = list(site_rows[:sites_shown] if capped else site_rows)
     outcomes = list(
-        activity.outcomes.select_related("responsible")
-        .annotate(responsible_visible=_visible_org(user, "responsible_id"))
-        .prefetch_related(
-            Prefetch("parties", queryset=orgs), Prefetch("responsible__names", queryset=_organisation_names())
-        )
+        activity.outcomes.select_related("responsible").prefetch_related(Prefetch("parties", queryset=orgs))
     )
-    lead_visible = orgs.filter(pk=activity.lead_organisation_id).exists()
-    leader_visible = activity.leader_id is not None and people.filter(pk=activity.leader_id).exists()
+    co_organisers = list(Organisation.objects.filter(co_organised_activities=activity))
+    counterparts = list(Organisation.objects.filter(counterpart_activities=activity))
+    # Which of the organisations and people named one to one may the user read: one query each.
+    readable_orgs = readable_ids(
+        user,
+        Organisation,
+        [
+            activity.lead_organisation_id,
+            *(o.pk for o in co_organisers),
+            *(o.pk for o in counterparts),
+            *(d.organisation_id for d in delegations),
+            *(site.host_organisation_id for site in sites),
+            *(o.responsible_id for o in outcomes),
+        ],
+    )
+    readable_people = readable_ids(user, Person, [activity.leader_id, *(site.chair_id for site in sites)])
+    co_organisers = [o for o in co_organisers if o.pk in readable_orgs]
+    counterparts = [o for o in counterparts if o.pk in readable_orgs]
+    lead_visible = activity.lead_organisation_id in readable_orgs
+    leader_visible = activity.leader_id in readable_people
+    for d in delegations:
+        d.organisation_visible = d.organisation_id in readable_orgs  # type: ignore[attr-defined]
+    for site in sites:
+        site.host_visible = site.host_organisation_id in readable_orgs  # type: ignore[attr-defined]
+        site.chair_visible = site.chair_id in readable_people  # type: ignore[attr-defined]
+    for o in outcomes:
+        o.responsible_visible = o.responsible_id in readable_orgs  # type: ignore[attr-defined]
+    named: list[Any] = [*co_organisers, *counterparts]
+    named += [activity.lead_organisation] if lead_visible else []
+    named += [activity.leader] if leader_visible else []
+    for d in delegations:
+        named += [d.organisation] if d.organisation_visible else []  # type: ignore[attr-defined]
+        named += [m.person for m in d.shown_members]
+    for s in sessions:
+        named += [p.person for p in s.participants.all()]
+    for site in sites:
+        named += [site.host_organisation] if site.host_visible else []  # type: ignore[attr-defined]
+        named += [site.chair] if site.chair_visible else []  # type: ignore[attr-defined]
+    for o in outcomes:
+        named += list(o.parties.all())
+        named += [o.responsible] if o.responsible_visible else []  # type: ignore[attr-defined]
+    attach_names(named)
     return ActivityDetail(
         activity=activity,
-        co_organisers=list(orgs.filter(co_organised_activities=activity)),
-        counterparts=list(orgs.filter(counterpart_activities=activity)),
+        co_organisers=co_organisers,
+        counterparts=counterparts,
         delegations=delegations,
         sessions=sessions,
         sites=sites,
         outcomes=outcomes,
         lead_visible=lead_visible,
         leader_visible=leader_visible,
+        sites_total=sites_total,
+        site_statuses=[(str(statuses.get(k, k)), n) for k, n in sorted(by_status.items())],
     )
 
 

@@ -7,6 +7,8 @@ from liaison.activities import views_parts as v
 A = "<int:activity_id>"
 
 urlpatterns: list[URLPattern] = [
+    # A section of the detail page with its long lists whole (delegations, programme, outcomes).
+    path(f"{A}/sections/<slug:section>/", v.section, name="section"),
     # Delegations, their members, itinerary and the composition's approval.
     path(f"{A}/delegations/new/", v.delegation_add, name="delegation-add"),
     path(f"{A}/delegations/<int:delegation_id>/edit/", v.delegation_edit, name="delegation-edit"),

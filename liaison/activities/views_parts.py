@@ -126,9 +126,21 @@ def section_context(user: Any, detail: selectors.ActivityDetail) -> dict[str, An
 
 
 def _section_response(
-    request: HttpRequest, activity: Activity, section: str, *, error: str = "", status: int = 200
+    request: HttpRequest,
+    activity: Activity,
+    section: str,
+    *,
+    error: str = "",
+    status: int = 200,
+    whole: bool = False,
 ) -> HttpResponse:
-    detail = selectors.activity_detail(request.user, activity)
+    """The section as the detail page shows it (long lists cut short), or `whole`."""
+    if whole:
+        detail = selectors.activity_detail(request.user, activity)
+    else:
+        detail = selectors.activity_detail(
+            request.user, activity, members_shown=selectors.MEMBERS_SHOWN, sites_shown=selectors.SITES_SHOWN
+        )
     context = {
         "activity": activity,
         "detail": detail,
@@ -155,6 +167,20 @@ def _done(request: HttpRequest, activity: Activity, section: str, message: str) 
         return _section_response(request, activity, section)
     messages.success(request, message)
     return redirect(_back(activity, section))
+
+
+@login_required
+@require_GET
+def section(request: HttpRequest, activity_id: int, section: str) -> HttpResponse:
+    """A section of the detail page with its long lists whole, for whoever may read the activity:
+    what "More…" under a delegation's first members or a conference's first sites swaps in. Without
+    HTMX, the detail page with every list whole."""
+    if section not in SECTIONS:
+        raise Http404
+    activity = _activity(request, activity_id, write=False)
+    if not _is_htmx(request):
+        return redirect(f"{activity.get_absolute_url()}?all=1#{section}")
+    return _section_response(request, activity, section, whole=True)
 
 
 # --- Form and confirmation pages ---------------------------------------------------------------
@@ -491,7 +517,7 @@ def composition_decide(request: HttpRequest, activity_id: int, delegation_id: in
         m
         for d in selectors.activity_detail(request.user, activity).delegations
         if d.pk == delegation.pk
-        for m in d.members.all()
+        for m in d.shown_members  # type: ignore[attr-defined]
     ]
     context = {
         "activity": activity,

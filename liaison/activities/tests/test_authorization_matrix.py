@@ -387,6 +387,17 @@ def _activity_detail(run: Run) -> None:
     run.per_activity("GET", page("activity-detail"), run.actor.reads, 200)
 
 
+@case("activities:section", rules=("reads",), keys=ALL_KEYS)
+def _section(run: Run) -> None:
+    # A section with its long lists whole: without HTMX, a redirect to the detail page saying so.
+    for section in ("delegations", "programme", "outcomes"):
+
+        def url(a: Act | None, section: str = section) -> str:
+            return reverse("activities:section", args=[a.pk if a else MISSING_PK, section])
+
+        run.per_activity("GET", url, run.actor.reads, 302)
+
+
 def _create_body(run: Run, org: str) -> dict[str, Any]:
     start = run.world.starts_at
     return {

@@ -1014,3 +1014,83 @@ def test_the_section_shows_times_in_arabic_with_the_activitys_names(world):
         html = _render_section("programme", world.viewer, world.activity)
     assert "بوي ثانه سون" in html
     assert HANOI.key in html
+
+
+# --- Long lists on the detail page --------------------------------------------------------------
+
+
+def test_the_detail_page_lists_the_first_members_and_sites_and_more_brings_the_rest(
+    client, world, monkeypatch
+):
+    # given a delegation of five members and a conference of five sites, and pages that list two
+    monkeypatch.setattr(selectors, "MEMBERS_SHOWN", 2)
+    monkeypatch.setattr(selectors, "SITES_SHOWN", 2)
+    _grow(world, 4, 0)
+    members = list(
+        DelegationMember.objects.filter(delegation=world.visiting).order_by("protocol_order", "id")
+    )
+    sites = list(ConnectedSite.objects.filter(activity=world.activity))
+    assert len(members) == 5 and len(sites) == 5
+    _login(client, world.editor)
+    a = world.activity.pk
+    # when the editor opens the activity
+    page = client.get(world.activity.get_absolute_url()).text
+    # then the first two members (in protocol order) are listed, with "More…" and how many there are
+    shown = [m for m in members if _url("member-edit", a, m.pk) in page]
+    assert shown == members[:2]
+    assert _url("section", a, "delegations") in page and "(2 / 5)" in page
+    # and two sites, the count and the statuses counting all five
+    assert sum(_url("site-edit", a, s.pk) in page for s in sites) == 2
+    assert "5 connected sites" in page and "Not checked: 5" in page
+    assert _url("section", a, "programme") in page
+    # when they ask for the rest (HTMX swaps the section in)
+    whole = client.get(_url("section", a, "delegations"), headers={"HX-Request": "true"})
+    assert whole.status_code == 200 and "<html" not in whole.text
+    assert all(_url("member-edit", a, m.pk) in whole.text for m in members)
+    programme_whole = client.get(_url("section", a, "programme"), headers={"HX-Request": "true"}).text
+    assert all(_url("site-edit", a, s.pk) in programme_whole for s in sites)
+    # and without HTMX, the detail page with every list whole
+    redirect = client.get(_url("section", a, "programme"))
+    assert redirect.status_code == 302 and redirect.url.endswith("?all=1#programme")
+    page = client.get(redirect.url).text
+    assert all(_url("member-edit", a, m.pk) in page for m in members)
+    assert all(_url("site-edit", a, s.pk) in page for s in sites)
+    assert _url("section", a, "delegations") not in page
+    # an unknown section is not found
+    assert client.get(_url("section", a, "unknown"), headers={"HX-Request": "true"}).status_code == 404
+
+
+def test_more_does_not_tell_how_many_members_an_unapproved_composition_has(client, world, monkeypatch):
+    # given a draft composition of five members, a page listing two, and a reader of the hosting side
+    monkeypatch.setattr(selectors, "MEMBERS_SHOWN", 2)
+    _grow(world, 4, 0)
+    _login(client, world.viewer)
+    page = client.get(world.activity.get_absolute_url()).text
+    # then neither its members nor their number show
+    assert "awaits approval" in page
+    assert "/ 5)" not in page and "Saleumxay" not in page.split('id="programme"')[0]
+
+
+def _detail_queries(client, activity: Activity) -> int:
+    with CaptureQueriesContext(connection) as ctx:
+        assert client.get(activity.get_absolute_url()).status_code == 200
+    return len(ctx.captured_queries)
+
+
+def test_the_detail_page_takes_a_fixed_number_of_queries_whatever_the_number_of_parts(client, world):
+    _login(client, world.editor)
+    _grow(world, 2, 0)
+    _detail_queries(client, world.activity)
+    few = _detail_queries(client, world.activity)
+    _grow(world, 30, 2)  # more members and sites than the page lists
+    assert _detail_queries(client, world.activity) == few
+    # The queries: the session, the user and their memberships (3); the activity (1); the focal
+    # points of the user (1); the delegations with their members' count (1), their first members
+    # (1) and their itinerary (1); the sessions (1) and their chairs and speakers (1); the sites'
+    # statuses (1) and the first sites (1); the outcomes (1) and their parties (1); the
+    # co-organisers (1) and counterparts (1); which organisations (1) and people (1) named one to
+    # one the user may read; the organisations' (1) and people's (1) names; the warnings: the
+    # activity's people (1), their times (1) and the long-running rows under way (1; nobody here
+    # is expected elsewhere, so nothing more); the counterpart countries (1), status changes (1),
+    # attachments (1), sources (1) and history (1).
+    assert few == 28
