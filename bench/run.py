@@ -105,6 +105,14 @@ def fetch(port: int, path: str, headers: dict[str, str]) -> tuple[int, str, byte
         return exc.code, exc.headers.get("Content-Type", ""), exc.read()
 
 
+def port_free(port: int) -> bool:
+    """Nothing listens on 127.0.0.1:`port` (another benchmark's server would answer for ours)."""
+    import socket
+
+    with socket.socket() as sock:
+        return sock.connect_ex(("127.0.0.1", port)) != 0
+
+
 def wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -116,6 +124,48 @@ def wait_ready(port: int, proc: subprocess.Popen[bytes]) -> None:
         except OSError:
             time.sleep(0.3)
     raise SystemExit(f"server on port {port} did not start")
+
+
+def cpu_busy(seconds: float = 2.0) -> float:
+    """Busy fraction of all cores over `seconds` (from /proc/stat)."""
+
+    def sample() -> tuple[int, int]:
+        fields = [int(x) for x in Path("/proc/stat").read_text().splitlines()[0].split()[1:]]
+        return sum(fields), fields[3] + fields[4]
+
+    total_1, idle_1 = sample()
+    time.sleep(seconds)
+    total_2, idle_2 = sample()
+    return 1 - (idle_2 - idle_1) / max(1, total_2 - total_1)
+
+
+class QuietWait:
+    """Waits for a quiet machine before a measurement: at most `per_wait` seconds each time and
+    `budget` seconds in all (so that a machine that never gets quiet still gets measured)."""
+
+    def __init__(self, per_wait: float, budget: float) -> None:
+        self.per_wait, self.budget, self.spent = per_wait, budget, 0.0
+
+    def __call__(self, what: str) -> dict[str, Any]:
+        start = time.time()
+        limit = min(self.per_wait, max(0.0, self.budget - self.spent))
+        said = False
+        while True:
+            busy = cpu_busy(2.0)
+            if busy < 0.25 or time.time() - start >= limit:
+                break
+            if not said:
+                log(f"waiting up to {limit:.0f} s for a quiet machine before {what} (busy {busy:.0%})")
+                said = True
+            time.sleep(5)
+        waited = time.time() - start
+        self.spent += waited
+        return {
+            "busy": round(busy, 3),
+            "quiet": busy < 0.25,
+            "waited_s": round(waited, 1),
+            "load": os.getloadavg()[0],
+        }
 
 
 def wrk(
@@ -154,7 +204,9 @@ def wrk(
     }
 
 
-def bench_database(name: str, url: str, opts: argparse.Namespace, wrk_bin: str) -> dict[str, Any]:
+def bench_database(
+    name: str, url: str, opts: argparse.Namespace, wrk_bin: str, quiet: QuietWait
+) -> dict[str, Any]:
     from inprocess import headers_for
 
     env = common.bench_env(url)
@@ -169,8 +221,9 @@ def bench_database(name: str, url: str, opts: argparse.Namespace, wrk_bin: str) 
     creds_file.write_text(run_py([str(BENCH / "inprocess.py"), "users"], env))
     creds = json.loads(creds_file.read_text())
 
-    log(f"{name}: in-process measurements (SQL capture, data floor, query plans, matcher), pinned to core 0")
     measured_file = common.BENCH_VAR / f"inprocess-{name}.json"
+    inproc_quiet = quiet(f"{name} in-process measurements")
+    log(f"{name}: in-process measurements (SQL capture, data floor, query plans, matcher), pinned to core 0")
     run_py(
         [
             str(BENCH / "inprocess.py"),
@@ -186,7 +239,11 @@ def bench_database(name: str, url: str, opts: argparse.Namespace, wrk_bin: str) 
         pin=SERVER_CORE,
     )
     inproc = json.loads(measured_file.read_text())
+    inproc["machine"] = inproc_quiet
 
+    for port in (SERVER_PORT, FLOOR_PORT):
+        if not port_free(port):
+            raise SystemExit(f"port {port} is in use (another benchmark?); choose others with --ports")
     log(
         f"{name}: starting the server and the floor app "
         f"(waitress, {opts.threads} threads, core {SERVER_CORE})"
@@ -232,7 +289,7 @@ def bench_database(name: str, url: str, opts: argparse.Namespace, wrk_bin: str) 
             for port in (SERVER_PORT, FLOOR_PORT):  # warm up
                 for _ in range(3):
                     fetch(port, ep.path, hdrs)
-            row = {"bytes": len(body)}
+            row: dict[str, Any] = {"bytes": len(body), "machine": quiet(ep.name)}
             for label, port in (("server", SERVER_PORT), ("floor", FLOOR_PORT)):
                 row[f"{label}_c1"] = wrk(wrk_bin, port, ep.path, hdrs, connections=1, duration=opts.duration)
                 row[f"{label}_cN"] = wrk(
@@ -269,6 +326,12 @@ def small_counts(opts: argparse.Namespace) -> dict[str, Any]:
 
 def f(ms: float) -> str:
     return f"{ms:.1f}" if ms >= 10 else f"{ms:.2f}"
+
+
+def machine_state(state: dict[str, Any] | None) -> str:
+    if not state:
+        return "?"
+    return f"load {state['load']:.1f}, {state['busy']:.0%} busy" + ("" if state["quiet"] else " (busy)")
 
 
 def verdict(ok: bool) -> str:
@@ -336,6 +399,11 @@ def report(
         "User: EDITOR of one top-level organisation, INTERNAL clearance (the access filter applies); "
         "API requests with a bearer token, pages with a session cookie.",
         "",
+        f"Each measurement first waits up to {opts.wait_quiet:.0f} s for a quiet machine (both CPUs under "
+        f"25 % busy over 2 s; {opts.wait_budget:.0f} min of waiting in all at most); the column *machine* "
+        "gives the 1-minute load average and how busy the CPUs were when it started (the machine is "
+        "shared: figures taken on a busy machine are slower than the code).",
+        "",
     ]
     for r in results:
         g = r["generation"]
@@ -349,8 +417,8 @@ def report(
             "",
             f"| endpoint | queries | server p50 ms | server p95 ms | req/s (c={opts.connections}) | "
             f"p50/p95 ms (c={opts.connections}) | framework floor p50/p95 ms | floor req/s | "
-            "data floor p50/p95 ms | target | result |",
-            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|",
+            "data floor p50/p95 ms | target | result | machine |",
+            "|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---|---|",
         ]
         for ep in ENDPOINTS:
             h = r["http"][ep.path]
@@ -374,7 +442,7 @@ def report(
                 f"{f(f1['p50_ms'])} / {f(f1['p95_ms'])} | {fN['rps']:.0f} | "
                 f"{f(d['p50_ms'])} / {f(d['p95_ms'])} | {target} | {result}"
                 + (f" ({errors} errors)" if errors else "")
-                + " |"
+                + f" | {machine_state(h.get('machine'))} |"
             )
         m = r["inprocess"]["matcher"]
         lines += [
@@ -382,7 +450,8 @@ def report(
             'Name matcher, in process (`name_index.lookup(kind="person")`, '
             f"{m['queries']} queries, pinned to core {SERVER_CORE}): "
             f"p50 {f(m['p50_ms'])} ms, p95 {f(m['p95_ms'])} ms, max {f(m['max_ms'])} ms — "
-            f"target p95 < 20 ms: {verdict(m['p95_ms'] < 20)}.",
+            f"target p95 < 20 ms: {verdict(m['p95_ms'] < 20)} "
+            f"(machine: {machine_state(r['inprocess'].get('machine'))}).",
             "",
             "| query category | n | p50 ms | max ms |",
             "|---|---:|---:|---:|",
@@ -467,6 +536,7 @@ def plans_report(results: list[dict[str, Any]]) -> str:
 
 
 def main() -> None:
+    global SERVER_PORT, FLOOR_PORT
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -477,8 +547,21 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=10, help="seconds per wrk measurement")
     parser.add_argument("--connections", type=int, default=4)
     parser.add_argument("--threads", type=int, default=4, help="waitress threads")
+    parser.add_argument(
+        "--ports", default=f"{SERVER_PORT},{FLOOR_PORT}", help="ports of the server and of the floor app"
+    )
     parser.add_argument("--repeat", type=int, default=30, help="data-floor replays per endpoint")
+    parser.add_argument(
+        "--wait-quiet",
+        type=float,
+        default=60,
+        help="seconds to wait for a quiet machine (CPUs under 25%% busy) before each measurement",
+    )
+    parser.add_argument(
+        "--wait-budget", type=float, default=15, help="minutes of such waiting in all, at most"
+    )
     opts = parser.parse_args()
+    SERVER_PORT, FLOOR_PORT = (int(p) for p in opts.ports.split(","))
     if not shutil.which("taskset"):
         raise SystemExit("taskset (util-linux) is needed to pin the server and the load generator")
     wrk_bin = ensure_wrk()
@@ -487,9 +570,10 @@ def main() -> None:
     RESULTS.mkdir(exist_ok=True)
     started = time.perf_counter()
     urls = common.database_urls()
+    quiet = QuietWait(opts.wait_quiet, opts.wait_budget * 60)
     results = []
     for name in opts.databases.split(","):
-        results.append(bench_database(name, urls[name], opts, wrk_bin))
+        results.append(bench_database(name, urls[name], opts, wrk_bin, quiet))
         (RESULTS / f"directory-{name}.json").write_text(json.dumps(results[-1], indent=1, default=str))
     log("query counts on the small directory")
     small = small_counts(opts)

@@ -13,13 +13,21 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from typing import Any
 
-from django.db.models import QuerySet
+from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.urls import reverse
 
-from liaison.core.access import readable_ids, visible_q
-from liaison.core.listed_names import names_by_owner
+from liaison.core.access import visible_q
+from liaison.core.listed_names import ListedName, names_by_owner
 from liaison.core.models import Pillar, classification_name
-from liaison.directory.models import Organisation, OrganisationKind, Person, Position, display_name
+from liaison.directory.models import (
+    Organisation,
+    OrganisationKind,
+    OrganisationName,
+    Person,
+    PersonName,
+    Position,
+    display_name,
+)
 from liaison.directory.selectors import LIST_POSITION_FIELDS, country_names
 
 ORGANISATION_COLUMNS = (
@@ -57,14 +65,11 @@ def organisation_rows(
     user: Any, qs: Iterable[dict[str, Any]], language: str, *, display: bool = False
 ) -> list[dict[str, Any]]:
     """The rows of `qs`: `organisation_values` of a queryset the access policy filtered, sliced.
-    A row names its parent only if the user may read the parent."""
+    A row names its parent only if the user may read the parent (`parent_visible`)."""
     records = list(qs)
-    readable_parents = readable_ids(user, Organisation, (r["parent_id"] for r in records))
-    for r in records:
-        r["parent_visible"] = r["parent_id"] in readable_parents
     wanted = {r["id"] for r in records}
     if display:
-        wanted |= readable_parents
+        wanted |= {r["parent_id"] for r in records if r["parent_visible"]}
     names = names_by_owner(Organisation, wanted)
     url = url_maker("directory:organisation-detail")
     countries = country_names(language) if display else {}
@@ -103,9 +108,23 @@ def organisation_rows(
     return rows
 
 
-def organisation_values(qs: QuerySet[Organisation]) -> QuerySet[Any]:
-    """What `organisation_rows` reads: the list's columns, without the instances' prefetches."""
-    values: QuerySet[Any] = qs.prefetch_related(None).values(*ORGANISATION_COLUMNS)
+def _parent_visible(user: Any) -> Case | Value:
+    """Whether the user may read a row's parent: the access policy's filter on the parent, read
+    in the same statement as the row (the parent is joined for its name anyway)."""
+    readable = visible_q(user, Organisation, prefix="parent__")
+    if readable == Q():  # everything is readable (a superuser)
+        return Case(When(parent_id__isnull=False, then=Value(True)), default=Value(False))
+    return Case(When(readable, then=Value(True)), default=Value(False), output_field=BooleanField())
+
+
+def organisation_values(user: Any, qs: QuerySet[Organisation]) -> QuerySet[Any]:
+    """What `organisation_rows` reads: the list's columns, without the instances' prefetches, and
+    whether the user may read each row's parent."""
+    values: QuerySet[Any] = (
+        qs.prefetch_related(None)
+        .annotate(parent_visible=_parent_visible(user))
+        .values(*ORGANISATION_COLUMNS, "parent_visible")
+    )
     return values
 
 
@@ -132,14 +151,42 @@ def _current_positions(user: Any, person_ids: Iterable[int]) -> dict[int, list[d
     return found
 
 
+_NAME_FIELDS = ("id", "value", "language", "kind", "script")
+
+
+def _people_and_organisation_names(
+    people: set[int], organisations: set[int]
+) -> tuple[dict[int, list[ListedName]], dict[int, list[ListedName]]]:
+    """`names_by_owner` of these people and of these organisations, in one statement."""
+    if not people or not organisations:
+        return names_by_owner(Person, people), names_by_owner(Organisation, organisations)
+    person_names = (
+        PersonName.objects.filter(person_id__in=people)
+        .order_by()
+        .values_list(Value(True), "person_id", *_NAME_FIELDS)
+    )
+    organisation_names = (
+        OrganisationName.objects.filter(organisation_id__in=organisations)
+        .order_by()
+        .values_list(Value(False), "organisation_id", *_NAME_FIELDS)
+    )
+    found: tuple[dict[int, list[ListedName]], dict[int, list[ListedName]]] = (
+        defaultdict(list),
+        defaultdict(list),
+    )
+    # Each owner's names in id order, as `names_by_owner` gives them.
+    for is_person, owner_id, *fields in person_names.union(organisation_names, all=True).order_by("id"):
+        found[0 if is_person else 1][owner_id].append(ListedName(*fields))
+    return found
+
+
 def person_rows(
     user: Any, qs: Iterable[dict[str, Any]], language: str, *, display: bool = False
 ) -> list[dict[str, Any]]:
     records = list(qs)
     positions = _current_positions(user, (r["id"] for r in records))
-    people_names = names_by_owner(Person, {r["id"] for r in records})
-    org_names = names_by_owner(
-        Organisation, {p["organisation_id"] for held in positions.values() for p in held}
+    people_names, org_names = _people_and_organisation_names(
+        {r["id"] for r in records}, {p["organisation_id"] for held in positions.values() for p in held}
     )
     url = url_maker("directory:person-detail")
     countries = country_names(language) if display else {}

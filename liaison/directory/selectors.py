@@ -106,7 +106,10 @@ def _ranked(qs: QuerySet[Any], *, kind: str, q: str) -> QuerySet[Any]:
     return ranked
 
 
-def organisation_list_for_user(user: Any, filters: OrganisationFilters) -> QuerySet[Organisation]:
+def organisation_rows_for_user(user: Any, filters: OrganisationFilters) -> QuerySet[Organisation]:
+    """The organisations of a list, filtered and ordered, and nothing more: what a list page or
+    the list API reads with `rows.organisation_values` (no instances, so no related records to
+    select or names to attach)."""
     qs = visible(user, Organisation.objects.all())
     if filters.text.strip():
         qs = qs.filter(pk__in=search.matching_ids(kind="organisation", query=filters.text))
@@ -120,15 +123,20 @@ def organisation_list_for_user(user: Any, filters: OrganisationFilters) -> Query
         qs = qs.filter(parent_id=filters.parent)
     if filters.valid_on is not None:
         qs = qs.filter(valid_on_q(filters.valid_on))
-    qs = with_names(
-        _with_visible_parent(user, qs).select_related("country", "parent", "locality"), "", "parent"
-    )
     if filters.q.strip():
         return _ranked(qs, kind="organisation", q=filters.q)
     return qs.order_by(*ORGANISATION_SORTS.get(filters.sort, ORGANISATION_SORTS["name"]))
 
 
-def person_list_for_user(user: Any, filters: PersonFilters) -> QuerySet[Person]:
+def organisation_list_for_user(user: Any, filters: OrganisationFilters) -> QuerySet[Organisation]:
+    """The same list as instances, with what a row shows (exports, pickers, autocomplete)."""
+    qs = _with_visible_parent(user, organisation_rows_for_user(user, filters))
+    return with_names(qs.select_related("country", "parent", "locality"), "", "parent")
+
+
+def person_rows_for_user(user: Any, filters: PersonFilters) -> QuerySet[Person]:
+    """The people of a list, filtered and ordered, and nothing more: what a list page or the list
+    API reads with `rows.person_values` (their positions and names are read by `rows`)."""
     qs = visible(user, Person.objects.all())
     if filters.text.strip():
         qs = qs.filter(pk__in=search.matching_ids(kind="person", query=filters.text))
@@ -136,24 +144,24 @@ def person_list_for_user(user: Any, filters: PersonFilters) -> QuerySet[Person]:
         qs = qs.filter(nationality_id=country_id(filters.nationality))
     if filters.organisation is not None:
         qs = qs.filter(positions__organisation_id=filters.organisation).distinct()
-    qs = with_names(
-        qs.select_related("nationality").prefetch_related(
-            Prefetch(
-                "positions",
-                # Positions in organisations the user may not read are not shown at all.
-                queryset=Position.objects.filter(_in_visible_organisation(user), end__isnull=True)
-                .only(*LIST_POSITION_FIELDS)
-                .select_related("organisation")
-                .order_by("-start"),
-                to_attr="current_positions",
-            ),
-        ),
-        "",
-        "current_positions.organisation",
-    )
     if filters.q.strip():
         return _ranked(qs, kind="person", q=filters.q)
     return qs.order_by(*PERSON_SORTS.get(filters.sort, PERSON_SORTS["name"]))
+
+
+def person_list_for_user(user: Any, filters: PersonFilters) -> QuerySet[Person]:
+    """The same list as instances, with their current positions and names (exports, pickers)."""
+    current = Prefetch(
+        "positions",
+        # Positions in organisations the user may not read are not shown at all.
+        queryset=Position.objects.filter(_in_visible_organisation(user), end__isnull=True)
+        .only(*LIST_POSITION_FIELDS)
+        .select_related("organisation")
+        .order_by("-start"),
+        to_attr="current_positions",
+    )
+    qs = person_rows_for_user(user, filters).select_related("nationality").prefetch_related(current)
+    return with_names(qs, "", "current_positions.organisation")
 
 
 def organisation_children_for_user(user: Any, organisation: Organisation) -> QuerySet[Organisation]:

@@ -31,7 +31,7 @@ def _int_or_none(value: str | None) -> int | None:
 def home(request: HttpRequest) -> HttpResponse:
     context = {
         "organisation_count": visible(request.user, Organisation.objects.all()).count(),
-        "person_count": selectors.person_list_for_user(request.user, selectors.PersonFilters()).count(),
+        "person_count": selectors.person_rows_for_user(request.user, selectors.PersonFilters()).count(),
     }
     return render(request, "directory/home.html", context)
 
@@ -48,8 +48,8 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         valid_on=parse_date(request.GET.get("on", "") or "") if _valid_date(request.GET.get("on")) else None,
         sort=request.GET.get("sort", "name"),
     )
-    organisations = selectors.organisation_list_for_user(request.user, filters)
-    page = paginate(request, rows.organisation_values(organisations), count_from=organisations)
+    organisations = selectors.organisation_rows_for_user(request.user, filters)
+    page = paginate(request, rows.organisation_values(request.user, organisations), count_from=organisations)
     page.object_list = rows.organisation_rows(request.user, page.object_list, get_language(), display=True)
     context: dict[str, Any] = {
         "page": page,
@@ -123,7 +123,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         organisation=_int_or_none(request.GET.get("organisation")),
         sort=request.GET.get("sort", "name"),
     )
-    people = selectors.person_list_for_user(request.user, filters)
+    people = selectors.person_rows_for_user(request.user, filters)
     page = paginate(request, rows.person_values(people), count_from=people)
     page.object_list = rows.person_rows(request.user, page.object_list, get_language(), display=True)
     context: dict[str, Any] = {

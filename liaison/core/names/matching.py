@@ -5,12 +5,12 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Final
+from typing import Final, NamedTuple
 
 from rapidfuzz.distance import Indel
 
 from liaison.core.names import rules
-from liaison.core.names.normalise import Script, detect_script, fold
+from liaison.core.names.normalise import Script, char_script, fold
 from liaison.core.names.phonetic import coarse_key, fine_key
 
 DEFAULT_THRESHOLD: Final = 0.72
@@ -55,27 +55,78 @@ class Match[K: Hashable]:
     score: float
 
 
+class _Word(NamedTuple):
+    """One folded word and what `name_keys` needs of it (cached per word)."""
+
+    folded: str
+    noise: bool
+    fine: str
+    token: str  # the coarse key, or the fine key when the coarse one is empty
+    scripts: tuple[tuple[Script, int], ...]  # letters per script, in order of first appearance
+
+
+@lru_cache(maxsize=65536)
+def _folded_word(word: str) -> _Word:
+    fine = fine_key(word)
+    if word.isascii():
+        letters = sum(1 for c in word if c.isalpha())
+        scripts: tuple[tuple[Script, int], ...] = (("Latn", letters),) if letters else ()
+    else:
+        counts: dict[Script, int] = {}
+        for char in word:
+            if char.isalpha():
+                script = char_script(char)
+                counts[script] = counts.get(script, 0) + 1
+        scripts = tuple(counts.items())
+    return _Word(word, word in rules.NOISE_TOKENS, fine, coarse_key(word) or fine, scripts)
+
+
+@lru_cache(maxsize=65536)
+def _raw_word(word: str) -> tuple[_Word, ...]:
+    """The folded words of one whitespace-free piece of a name.
+
+    Folding works word by word: ``fold(a + " " + b)`` is ``fold(a)`` and ``fold(b)`` joined by a
+    space (whitespace is a separator, and no normalisation step joins or reorders characters
+    across it), so a name's keys are assembled from cached words instead of folding it whole.
+    """
+    return tuple(_folded_word(w) for w in fold(word).split())
+
+
+def _script_of(words: list[_Word]) -> Script:
+    """`detect_script` of the words joined, from their cached letter counts."""
+    found: Script | None = None
+    for word in words:
+        scripts = word.scripts
+        if not scripts:
+            continue
+        if len(scripts) == 1 and (found is None or scripts[0][0] == found):
+            found = scripts[0][0]  # most names: every word in one script
+            continue
+        counts: dict[Script, int] = {}
+        for each in words:
+            for script, n in each.scripts:
+                counts[script] = counts.get(script, 0) + n
+        return max(counts, key=counts.__getitem__)
+    return found or "Zyyy"
+
+
 @lru_cache(maxsize=16384)
 def name_keys(value: str) -> NameKeys:
     """Compute the keys of ``value`` (pure; cached because names recur across searches)."""
-    folded = fold(value)
-    words = folded.split()
-    kept = [w for w in words if w not in rules.NOISE_TOKENS] or words
-    fine: list[str] = []
-    tokens: list[str] = []
-    for word in kept:
-        fine_word = fine_key(word)
-        if not fine_word:
-            continue
-        fine.append(fine_word)
-        tokens.append(coarse_key(word) or fine_word)
+    words: list[_Word] = []
+    for raw in value.split():
+        words += _raw_word(raw)
+    kept = [w for w in words if not w.noise] or words
+    fine = tuple([w.fine for w in kept if w.fine])
+    tokens = tuple([w.token for w in kept if w.fine])
+    folded_words = [w.folded for w in words]
     return NameKeys(
-        folded=folded,
-        tokens=tuple(tokens),
+        folded=" ".join(folded_words),
+        tokens=tokens,
         skeleton="".join(tokens),
-        fine=tuple(fine),
-        script=detect_script(folded),
-        folded_sorted=" ".join(sorted(words)),
+        fine=fine,
+        script=_script_of(words),
+        folded_sorted=" ".join(sorted(folded_words)),
         fine_joined="".join(fine),
         fine_sorted=" ".join(sorted(fine)),
         coarse_sorted="".join(sorted(tokens)),
@@ -119,11 +170,27 @@ def token_keys_for_query(query: str) -> tuple[str, ...]:
     return retrieval_keys(name_keys(query))
 
 
+_ratio: Final = Indel.normalized_similarity
+
+
 def _partial(query: NameKeys, candidate: NameKeys) -> float:
-    small, large = sorted((query.fine_set, candidate.fine_set), key=len)
+    small, large = query.fine_set, candidate.fine_set
+    if len(small) > len(large):
+        small, large = large, small
     if not small or len(small) == len(large) or not small <= large:
         return 0.0
     return PARTIAL_BASE + PARTIAL_SPAN * len(small) / len(large)
+
+
+def _best_ratio(a: str, b: str, a_other: str, b_other: str) -> float:
+    """The better similarity of (a, b) and (a_other, b_other); the second pair is compared only
+    when it differs from the first (single-word names have equal sorted and unsorted forms)."""
+    found = _ratio(a, b)
+    if a_other != a or b_other != b:
+        other = _ratio(a_other, b_other)
+        if other > found:
+            return other
+    return found
 
 
 def similarity(query: NameKeys, candidate: NameKeys) -> float:
@@ -136,24 +203,14 @@ def similarity(query: NameKeys, candidate: NameKeys) -> float:
         return 1.0 if query.folded else 0.0
     if not query.fine or not candidate.fine:
         return 0.0
-    ratio = Indel.normalized_similarity
     text = 0.0
     if query.script == candidate.script:
-        text = max(
-            ratio(query.folded, candidate.folded),
-            ratio(query.folded_sorted, candidate.folded_sorted),
-        )
-    fine = max(
-        ratio(query.fine_joined, candidate.fine_joined),
-        ratio(query.fine_sorted, candidate.fine_sorted),
-    )
+        text = _best_ratio(query.folded, candidate.folded, query.folded_sorted, candidate.folded_sorted)
+    fine = _best_ratio(query.fine_joined, candidate.fine_joined, query.fine_sorted, candidate.fine_sorted)
     if query.skeleton == candidate.skeleton or query.coarse_sorted == candidate.coarse_sorted:
         coarse = 1.0
     else:
-        coarse = max(
-            ratio(query.skeleton, candidate.skeleton),
-            ratio(query.coarse_sorted, candidate.coarse_sorted),
-        )
+        coarse = _best_ratio(query.skeleton, candidate.skeleton, query.coarse_sorted, candidate.coarse_sorted)
     phonetic = PHONETIC_WEIGHT * (FINE_WEIGHT * fine + (1.0 - FINE_WEIGHT) * coarse)
     phonetic += SAME_SCRIPT_BONUS * text
     return round(min(MAX_INEXACT, max(text, phonetic, _partial(query, candidate))), 6)
@@ -174,8 +231,11 @@ def rank[K: Hashable](
     """
     query_keys = name_keys(query)
     best: dict[K, tuple[float, str]] = {}
+    scores: dict[str, float] = {}  # a name shared by several keys is scored once
     for key, value in candidates:
-        score = similarity(query_keys, name_keys(value))
+        score = scores.get(value)
+        if score is None:
+            score = scores[value] = similarity(query_keys, name_keys(value))
         if score < threshold:
             continue
         current = best.get(key)

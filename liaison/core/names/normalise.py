@@ -70,7 +70,8 @@ _SCRIPT_PREFIXES: Final = (
 
 
 @lru_cache(maxsize=8192)
-def _char_script(char: str) -> Script:
+def char_script(char: str) -> Script:
+    """The ISO 15924 code of one letter's script ("Zzzz" for a script not listed above)."""
     name = unicodedata.name(char, "")
     for prefix, code in _SCRIPT_PREFIXES:
         if name.startswith(prefix):
@@ -89,7 +90,7 @@ def detect_script(text: str) -> Script:
     counts: dict[Script, int] = {}
     for char in text:
         if char.isalpha():
-            script = _char_script(char)
+            script = char_script(char)
             counts[script] = counts.get(script, 0) + 1
     if not counts:
         return "Zyyy"

@@ -81,9 +81,9 @@ def test_the_organisation_list_runs_a_known_query_budget(client, world, django_a
     client.login(username=user.username, password=PASSWORD)
     client.get("/")  # the first request after sign-in also saves the session
     # 1 session, 2 user, 3 memberships (access policy), 4 count, 5 country choices for the filter,
-    # 6 rows (with country, parent, locality), 7 which of their parents the user may read,
-    # 8 names of the page's rows and of those parents
-    with django_assert_num_queries(8):
+    # 6 rows (with country, parent, locality, and whether the user may read the parent),
+    # 7 names of the page's rows and of those parents
+    with django_assert_num_queries(7):
         client.get("/directory/organisations/")
 
 
@@ -92,9 +92,9 @@ def test_the_people_list_runs_a_known_query_budget(client, world, django_assert_
     _grow(root, 5)
     client.login(username=user.username, password=PASSWORD)
     client.get("/")
-    # 1 session, 2 user, 3 memberships, 4 count, 5 rows (with nationality), 6 names,
-    # 7 current positions (with organisation), 8 their organisations' names, 9 country choices
-    with django_assert_num_queries(9):
+    # 1 session, 2 user, 3 memberships, 4 count, 5 rows (with nationality), 6 current positions
+    # (with organisation), 7 the names of the people and of those organisations, 8 country choices
+    with django_assert_num_queries(8):
         client.get("/directory/people/")
 
 
@@ -103,9 +103,9 @@ def test_the_api_list_runs_a_known_query_budget(client, world, django_assert_num
     _grow(root, 5)
     client.login(username=user.username, password=PASSWORD)
     client.get("/")
-    # 1 session, 2 user, 3 memberships, 4 count, 5 rows (a parent is named by its sort name),
-    # 6 which parents the user may read, 7 names
-    with django_assert_num_queries(7):
+    # 1 session, 2 user, 3 memberships, 4 count, 5 rows (a parent is named by its sort name, if
+    # the user may read it), 6 names
+    with django_assert_num_queries(6):
         client.get("/api/directory/organisations?limit=50")
 
 
