@@ -749,6 +749,11 @@ def generate(members: int, branches: int) -> dict[str, Any]:
     t = time.perf_counter()
     counters.refresh_all()
     phases["counters"] = time.perf_counter() - t
+    from liaison.membership import placements
+
+    t = time.perf_counter()
+    placements.mark_postings(Posting.objects.values_list("member_id", flat=True).distinct())
+    phases["postings attached abroad"] = time.perf_counter() - t
 
     # The users the run measures as.
     User.objects.get_or_create(

@@ -13,8 +13,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Exists, F, OuterRef, Q, QuerySet, Sum, Value
-from django.db.models.functions import Coalesce
+from django.db.models import F, Q, QuerySet, Sum
 from django.utils.functional import Promise
 from django.utils.translation import gettext_lazy as _
 
@@ -25,7 +24,6 @@ from liaison.membership.models import (
     DigitisedMonth,
     DossierStatus,
     Member,
-    Placement,
     Transfer,
     TransferState,
 )
@@ -95,16 +93,10 @@ def posting_ended_still_abroad(user: Any, day: dt.date) -> QuerySet[Member]:
 
 
 def posted_never_attached(user: Any, day: dt.date) -> QuerySet[Member]:
-    """Their latest posting has started, and at no time during it were they placed in a branch abroad."""
-    # One NOT EXISTS over the posting's whole span (an open posting runs to the end of time): an
-    # anti-join of the postings with the placements abroad.
-    during = Placement.objects.filter(
-        member=OuterRef("pk"),
-        branch__abroad=True,
-        start__lte=Coalesce(OuterRef("posting__end"), Value(dt.date.max)),
-    ).filter(Q(end__isnull=True) | Q(end__gt=OuterRef("posting__start")))
+    """Their latest posting has started, and at no time during it were they placed in a branch abroad
+    (`Posting.attached_abroad`, kept by `placements.mark_postings` as placements and postings change)."""
     posted = Member.objects.filter(posting__start__lte=day, status__in=PRESENT)
-    return _among(user, posted.filter(~Exists(during)))
+    return _among(user, posted.filter(posting__attached_abroad=False))
 
 
 def undersized_branches(user: Any, day: dt.date) -> QuerySet[Branch]:

@@ -19,8 +19,9 @@ register number starts with DEMO-, every organisation made here is marked "(demo
 
 Organisations and branches go through the Directory's and this module's services. Members and
 their history are written in bulk, as the services would write them (the audited bulk writes
-record an event per row); statuses, branch sizes and the name index are then derived by
-`statuses.refresh`, `counters.refresh` and `name_index.index_many`. Loading is idempotent:
+record an event per row); statuses, branch counters, the postings' "attached abroad" and the name
+index are then derived by `statuses.refresh`, `counters.refresh`, `placements.mark_postings` and
+`name_index.index_many`. Loading is idempotent:
 organisations and branches are recognised by their external keys, members by `is_demo`.
 """
 
@@ -51,7 +52,7 @@ from liaison.core.models import Classification
 from liaison.core.names import fold
 from liaison.directory import services as directory
 from liaison.directory.models import Country, Locality, Organisation, OrganisationKind
-from liaison.membership import counters, services, statuses
+from liaison.membership import counters, placements, services, statuses
 from liaison.membership.models import (
     Branch,
     BranchLevel,
@@ -965,6 +966,7 @@ def _members(
     ids = [row.member.pk for row in rows]
     statuses.refresh(ids, cause=StatusCause.EVENT, day=today)
     counters.refresh(b.pk for b in branches.values())
+    placements.mark_postings(ids)
     name_index.index_many(
         kind=services.NAME_KIND, entities=[(row.member.pk, [v for v, _ in row.names]) for row in rows]
     )

@@ -36,7 +36,7 @@ from liaison.core.names import NameKeys, fold, name_keys, retrieval_keys, simila
 from liaison.core.names import rules as name_rules
 from liaison.directory.models import Country
 from liaison.directory.tabular import Cells, RowError, Table, split_list
-from liaison.membership import counters, dossiers, import_write, services, statuses
+from liaison.membership import counters, dossiers, import_write, placements, services, statuses
 from liaison.membership.import_columns import MEMBER, NAME_COLUMNS, NAME_LANGUAGES
 from liaison.membership.import_common import (
     CREATE,
@@ -823,6 +823,7 @@ def create_members(
             progress(len(created))
     name_index._forget_frequencies(NAME_KIND, touched)
     counters.refresh({m.branch_id for m in created})
+    placements.mark_postings(m.pk for m in created if m.posting_id is not None)
     return created
 
 

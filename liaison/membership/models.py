@@ -251,6 +251,11 @@ class Posting(AuditedModel):
     start = models.DateField(_("from"))
     end = models.DateField(_("until"), null=True, blank=True, help_text=_("The end of the term, if known."))
     letter_number = models.CharField(_("letter number"), max_length=100, blank=True)
+    # Placed in a branch abroad at some time during the term (derived from the placements by
+    # `placements.mark_postings`; the "never attached" check reads it).
+    attached_abroad = models.BooleanField(default=False, editable=False)
+
+    audit_exclude = AuditedModel.audit_exclude | {"attached_abroad"}
 
     class Meta:
         verbose_name = _("posting")

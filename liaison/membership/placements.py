@@ -11,7 +11,9 @@ they are attached to, the branch a pending transfer goes to), and refreshes the 
 
 from __future__ import annotations
 
+import datetime as dt
 import itertools
+from collections.abc import Iterable
 
 from django.core.exceptions import ValidationError
 from django.db.models import Q
@@ -19,7 +21,15 @@ from django.utils.translation import gettext as _
 
 from liaison.core import audit
 from liaison.membership import counters
-from liaison.membership.models import Branch, Member, Placement, PlacementKind, Transfer, TransferState
+from liaison.membership.models import (
+    Branch,
+    Member,
+    Placement,
+    PlacementKind,
+    Posting,
+    Transfer,
+    TransferState,
+)
 
 LINE = (PlacementKind.REGULAR, PlacementKind.TRANSIT)
 
@@ -71,6 +81,30 @@ def sync(member: Member) -> None:
         member.shared_with.set(sorted(readers))
         audit.record_note(member, {"shared_with": [sorted(current), sorted(readers)]})
     counters.refresh(old_branches | {member.branch_id, member.attached_to_id})
+    mark_postings([member.pk])
+
+
+def mark_postings(member_ids: Iterable[int]) -> None:
+    """Note on each of these members' postings whether they were placed in a branch abroad (in any
+    way) at some time during its term; write what changed."""
+    ids = sorted(set(member_ids))
+    for start in range(0, len(ids), 1000):
+        chunk = ids[start : start + 1000]
+        abroad: dict[int, list[tuple[dt.date, dt.date | None]]] = {}
+        for member_id, begun, ended in Placement.objects.filter(
+            member_id__in=chunk, branch__abroad=True
+        ).values_list("member_id", "start", "end"):
+            abroad.setdefault(member_id, []).append((begun, ended))
+        postings = Posting.objects.filter(member_id__in=chunk).values_list(
+            "pk", "member_id", "start", "end", "attached_abroad"
+        )
+        for pk, member_id, term_start, term_end, marked in postings:
+            during = any(
+                (term_end is None or begun <= term_end) and (ended is None or ended > term_start)
+                for begun, ended in abroad.get(member_id, ())
+            )
+            if during != marked:
+                audit.update_derived(Posting, pk, attached_abroad=during)
 
 
 def placed_in_q(branch: Branch) -> Q:

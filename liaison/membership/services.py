@@ -360,6 +360,7 @@ def _validate_posting(user: Any, member: Member, data: PostingInput, *, pk: int 
 def _latest_posting(member: Member) -> None:
     member.posting = member.postings.order_by("-start", "-id").first()
     member.save()
+    placements.mark_postings([member.pk])
 
 
 @transaction.atomic

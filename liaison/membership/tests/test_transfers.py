@@ -1,14 +1,16 @@
 """Transfers in two steps; the history without gaps or overlaps; who sees the member when."""
 
 import datetime as dt
+import importlib
 
 import pytest
+from django.apps import apps
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.utils import timezone
 
 from liaison.core import access
 from liaison.membership import checks, transfers
-from liaison.membership.models import MemberStatus, PlacementKind, TransferKind, TransferState
+from liaison.membership.models import MemberStatus, PlacementKind, Posting, TransferKind, TransferState
 from liaison.membership.services import PostingInput, add_posting
 from liaison.membership.testing import country, make_member, make_officer
 
@@ -142,6 +144,15 @@ def test_the_posting_checks_find_the_same_members_through_ids_or_one_statement(r
     monkeypatch.setattr(checks, "FEW", 0)  # more candidates than FEW: one statement
     assert found(register.root) == expected
     assert found(outsider) == {slug: set() for slug in slugs}
+
+    # The postings' "attached abroad", as the services keep it, is what the migration derives.
+    kept = dict(Posting.objects.values_list("pk", "attached_abroad"))
+    assert sorted(kept.values()) == [False, False, True]
+    Posting.objects.update(attached_abroad=False)
+    importlib.import_module("liaison.membership.migrations.0007_posting_attached_abroad").mark_existing(
+        apps, None
+    )
+    assert dict(Posting.objects.values_list("pk", "attached_abroad")) == kept
 
 
 def test_overlapping_postings_are_refused(register):
