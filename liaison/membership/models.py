@@ -176,6 +176,7 @@ class Member(OwnedRecord):
         related_name="+",
         editable=False,
         verbose_name=_("latest posting"),
+        db_index=False,  # member_posted
     )
 
     audit_exclude = AuditedModel.audit_exclude | {"sort_name", "name"}
@@ -191,6 +192,13 @@ class Member(OwnedRecord):
             models.Index(fields=["owner", "sort_name", "id"], name="member_owner_sort"),
             models.Index(fields=["branch", "sort_name", "id"], name="member_branch_sort"),
             models.Index(fields=["status", "sort_name", "id"], name="member_status_sort"),
+            # The posting checks join the (few) members with a posting to it and test their status
+            # and branches: all in this index, none of the member rows read.
+            models.Index(
+                fields=["posting", "status", "branch", "attached_to", "id"],
+                condition=Q(posting__isnull=False),
+                name="member_posted",
+            ),
             # The few members who are not restricted: the policy's "open to the reader's clearance"
             # part of a narrow reader's ids (core.access) from an index, not a scan of the table.
             models.Index(
