@@ -16,6 +16,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
+from django.db import connections
 from django.db.models import QuerySet
 from django.urls import reverse
 from django.utils import timezone
@@ -26,7 +27,7 @@ from django.utils.translation import gettext as _
 
 from liaison.activities import selectors
 from liaison.activities.models import Activity, ActivityKind, ActivityStatus, overlap_filter
-from liaison.activities.selectors import ActivityFilters, day_start, site_zone
+from liaison.activities.selectors import ActivityFilters, day_start, db_moment, site_zone
 from liaison.core.access import under_embargo
 from liaison.directory.rows import url_maker
 
@@ -38,7 +39,7 @@ AGENDA_MAX_DAYS = 92
 # At most this many activities are loaded for one window; a dense window links to the list.
 CAP = 2000
 # A page's day lists this many activities and counts the others, linking to that day's agenda;
-# the window is then read as (id, start, end) only, so it may hold many more.
+# the days are then counted without loading the window's activities, so it may hold many more.
 PER_DAY = {MONTH: 4, WEEK: 12}
 SPAN_CAP = 20_000
 # Dates far outside this range are refused as garbage (and keep the arithmetic in bounds).
@@ -387,6 +388,90 @@ def day_url(day: dt.date, filters: ActivityFilters) -> str:
     return f"{reverse('activities:calendar')}?{urlencode(params + filter_params(window_filters(filters)))}"
 
 
+def _first_per_day(
+    qs: QuerySet[Activity], window: Window, *, cap: int, per_day: int
+) -> tuple[dict[dt.date, set[int]], dict[dt.date, int], int, bool]:
+    """For each day of the window, the ids of its first `per_day` activities (by start, then id)
+    and the number of its activities, among the first `cap` activities of `qs` (ordered by start
+    and id); with the number of those (at most `cap`) and whether there were more.
+
+    One query. On PostgreSQL the days are counted in the database (the window's thousands of
+    activities are not read into Python); on SQLite, whose virtual machine is slower at that join,
+    the window's (id, start, end) are read raw and placed in Python (`_place`). Either way the
+    first `per_day` of a day go by start, then id, as the page lists them. An activity covers a day when it
+    starts before the day ends and ends after the day starts, or starts at its first instant
+    (an instant at midnight); one ending at midnight does not cover the day that begins then
+    (as `_last_day`)."""
+    connection = connections[qs.db]
+    spans = qs.values_list("pk", "starts_at", "ends_at")[: cap + 1]
+    spans_sql, spans_params = spans.query.get_compiler(using=qs.db).as_sql()
+    if connection.vendor == "sqlite":
+        # SQLite's virtual machine joins the rows to the days slower than Python places them
+        # (read raw: no converters).
+        with connection.cursor() as cursor:
+            cursor.execute(spans_sql, spans_params)
+            rows = cursor.fetchall()
+        return _place(rows, window, cap=cap, per_day=per_day)
+    adapt = connection.ops.adapt_datetimefield_value
+    moment = "CAST(%s AS timestamp with time zone)" if connection.vendor == "postgresql" else "%s"
+    day_rows: list[str] = []
+    day_params: list[Any] = []
+    days = window.days
+    for i, day in enumerate(days):
+        day_rows.append(f"SELECT {i} AS i, {moment} AS s, {moment} AS e")
+        day_params += [adapt(day_start(day)), adapt(day_start(day + dt.timedelta(days=1)))]
+    # Only Django's compiled SQL (with its parameters) and day numbers go into the text.
+    sql = f"""
+        WITH a(id, starts_at, ends_at) AS ({spans_sql}),
+        g AS (SELECT a.*, ROW_NUMBER() OVER (ORDER BY a.starts_at, a.id) AS g FROM a),
+        d AS ({" UNION ALL ".join(day_rows)}),
+        p AS (
+            SELECT d.i AS i, g.id AS id,
+                   ROW_NUMBER() OVER (PARTITION BY d.i ORDER BY g.starts_at, g.id) AS rn,
+                   COUNT(*) OVER (PARTITION BY d.i) AS n
+            FROM g JOIN d ON g.starts_at < d.e AND (g.ends_at > d.s OR g.starts_at = d.s)
+            WHERE g.g <= %s
+        )
+        SELECT i, id, n FROM p WHERE rn <= %s
+        UNION ALL SELECT -1, COUNT(*), 0 FROM a
+    """  # noqa: S608
+    firsts: dict[dt.date, set[int]] = {}
+    counts: dict[dt.date, int] = {}
+    found = 0
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*spans_params, *day_params, cap, per_day])
+        for i, pk, n in cursor.fetchall():
+            if i < 0:
+                found = pk or 0
+                continue
+            firsts.setdefault(days[i], set()).add(pk)
+            counts[days[i]] = n
+    return firsts, counts, min(found, cap), found > cap
+
+
+def _place(
+    rows: list[tuple[int, Any, Any]], window: Window, *, cap: int, per_day: int
+) -> tuple[dict[dt.date, set[int]], dict[dt.date, int], int, bool]:
+    """`_first_per_day` in Python, from the window's (id, start, end) rows in order."""
+    found = len(rows)
+    zone = site_zone()
+    window_last = window.last
+    one_day = dt.timedelta(days=1)
+    firsts: dict[dt.date, set[int]] = {}
+    counts: dict[dt.date, int] = {}
+    for pk, raw_start, raw_end in rows[:cap]:
+        starts_at, ends_at = db_moment(raw_start), db_moment(raw_end)
+        day = max(local_day(starts_at, zone), window.start)
+        end = min(_last_day(starts_at, ends_at, zone), window_last)
+        while day <= end:
+            n = counts.get(day, 0)
+            if n < per_day:
+                firsts.setdefault(day, set()).add(pk)
+            counts[day] = n + 1
+            day += one_day
+    return firsts, counts, min(found, cap), found > cap
+
+
 def calendar_for(
     user: Any, filters: ActivityFilters, window: Window, *, cap: int | None = None, per_day: int | None = None
 ) -> Calendar:
@@ -394,7 +479,8 @@ def calendar_for(
 
     With `per_day`, a day lists its first `per_day` activities and counts the others (`Day.more`):
     a month of a national register holds thousands, and a page shows what a person can read. Then
-    two queries: the window's (id, start, end) up to `cap` (SPAN_CAP), and the shown activities."""
+    two queries: each day's first `per_day` ids and its count among the window's first `cap`
+    (SPAN_CAP) activities (`_first_per_day`), and the shown activities."""
     if cap is None:
         cap = CAP if per_day is None else SPAN_CAP
     now_day = today()
@@ -403,34 +489,36 @@ def calendar_for(
         for d in window.days
     }
     qs = activities_in(user, filters, window)
+    zone = site_zone()
+    shown: dict[int, list[tuple[dt.date, bool, bool]]] = {}  # activity id: (day, starts, ends)
     if per_day is None:
         loaded = list(qs[: cap + 1])
-        spans = [(a.pk, a.starts_at, a.ends_at) for a in loaded]
+        capped = len(loaded) > cap
+        loaded = loaded[:cap]
+        total = len(loaded)
+        window_last = window.last
+        one_day = dt.timedelta(days=1)
+        for a in loaded:
+            first, last = local_day(a.starts_at, zone), _last_day(a.starts_at, a.ends_at, zone)
+            day = max(first, window.start)
+            end = min(last, window_last)
+            while day <= end:
+                shown.setdefault(a.pk, []).append((day, day == first, day == last))
+                day += one_day
+        activities = [a for a in loaded if a.pk in shown]
     else:
-        spans = list(qs.values_list("pk", "starts_at", "ends_at")[: cap + 1])
-    capped = len(spans) > cap
-    spans = spans[:cap]
-    shown: dict[int, list[tuple[dt.date, bool, bool]]] = {}  # activity id: (day, starts, ends)
-    placed = dict.fromkeys(days, 0)
-    zone = site_zone()
-    window_last = window.last
-    one_day = dt.timedelta(days=1)
-    for pk, starts_at, ends_at in spans:
-        first, last = local_day(starts_at, zone), _last_day(starts_at, ends_at, zone)
-        day = max(first, window.start)
-        end = min(last, window_last)
-        while day <= end:
-            if per_day is None or placed[day] < per_day:
-                shown.setdefault(pk, []).append((day, day == first, day == last))
-                placed[day] += 1
-            else:
-                days[day].more += 1
-            day += one_day
-    if per_day is not None:
+        firsts, counts, total, capped = _first_per_day(qs, window, cap=cap, per_day=per_day)
+        for day, ids in firsts.items():
+            days[day].more = counts[day] - len(ids)
         # Ids from the filtered query above: loading them again needs no access filter.
-        loaded = list(Activity.objects.filter(pk__in=shown).select_related("city", "country"))
-    by_pk = {a.pk: a for a in loaded}
-    activities = [by_pk[pk] for pk, _s, _e in spans if pk in shown]
+        wanted = {pk for ids in firsts.values() for pk in ids}
+        activities = sorted(
+            Activity.objects.filter(pk__in=wanted).select_related("city", "country"),
+            key=lambda a: (a.starts_at, a.pk),
+        )
+        for a in activities:
+            first, last = local_day(a.starts_at, zone), _last_day(a.starts_at, a.ends_at, zone)
+            shown[a.pk] = [(day, day == first, day == last) for day in sorted(firsts) if a.pk in firsts[day]]
     detail_url = url_maker("activities:activity-detail")
     labels = EntryLabels.now()
     for activity in activities:
@@ -451,6 +539,6 @@ def calendar_for(
         days=list(days.values()),
         capped=capped,
         more_url=list_url(window_filters(filters), window),
-        total=len(spans),
+        total=total,
         cap=cap,
     )

@@ -166,6 +166,41 @@ def test_a_crowded_day_shows_its_first_activities_and_counts_the_rest(client, wo
     assert all(f"Meeting {i}" in agenda for i in range(5)) and "Visit" in agenda
 
 
+def test_counting_per_day_places_every_activity_as_loading_them_all_does(world):
+    """The month page counts each day's activities without reading them (SQL on PostgreSQL, raw
+    rows on SQLite): the same days, entries, flags and "more" as placing every activity."""
+    root, mofa, _, _ = world
+    for starts, ends in [
+        (at(2024, 2, 5, 0, 0), at(2024, 2, 5, 0, 0)),  # an instant at midnight: that day
+        (at(2024, 2, 5, 10), at(2024, 2, 7, 0, 0)),  # ends at midnight: not the 7th
+        (at(2024, 2, 6, 23, 30), at(2024, 2, 7, 0, 30)),  # over midnight
+        (at(2024, 1, 20), at(2024, 2, 2)),  # starts before the window
+        (at(2023, 6, 1), at(2024, 6, 1)),  # long-running, over the whole window
+        (at(2024, 3, 3, 23), at(2024, 3, 5)),  # runs past the window
+        (at(2024, 1, 29, 0, 0), at(2024, 1, 29, 0, 0)),  # an instant as the window starts
+        *[(at(2024, 2, 6, 8 + i), at(2024, 2, 6, 9 + i)) for i in range(6)],
+    ]:
+        make_activity(lead=mofa, starts_at=starts, ends_at=ends)
+    window = calendar.window_for("month", dt.date(2024, 2, 1))
+    every = calendar.calendar_for(root, ActivityFilters(), window)
+
+    def placed(result):
+        return [
+            (d.day, [(e.activity.pk, e.starts_here, e.ends_here) for e in d.entries]) for d in result.days
+        ]
+
+    wide = calendar.calendar_for(root, ActivityFilters(), window, per_day=100)
+    assert placed(wide) == placed(every) and all(d.more == 0 for d in wide.days)
+    assert wide.total == every.total == 12 and not wide.capped  # not the instant at the window's start
+    assert [a.pk for a in wide.activities] == [a.pk for a in every.activities]
+    narrow = calendar.calendar_for(root, ActivityFilters(), window, per_day=2)
+    for full, cut in zip(every.days, narrow.days, strict=True):
+        assert [e.activity.pk for e in cut.entries] == [e.activity.pk for e in full.entries][:2]
+        assert cut.more == max(len(full.entries) - 2, 0)
+    capped = calendar.calendar_for(root, ActivityFilters(), window, per_day=2, cap=3)
+    assert capped.capped and capped.total == 3
+
+
 @pytest.mark.parametrize(
     ("starts", "ends", "found"),
     [
