@@ -64,6 +64,7 @@ def _branch_out(branch: Branch, names: Names, secretaries: Names) -> dict[str, A
         "member_count": branch.member_count,
         "present_count": branch.present_count,
         "digitised_count": branch.digitised_count,
+        "kept_count": branch.kept_count,
         "valid_to": org.valid_to,
         "version": branch.version,
     }

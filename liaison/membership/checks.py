@@ -217,9 +217,9 @@ def not_digitised_by_branch(user: Any, *, limit: int = 50) -> list[dict[str, Any
 
 def digitisation_progress(user: Any) -> list[dict[str, Any]]:
     """Dossiers digitised per month and the running total, with the share of the present members
-    of the branches the user answers for."""
+    kept by the branches the user answers for (each member once, with their regular branch)."""
     branches = responsible_branches(user)
-    total = branches.aggregate(n=Sum("present_count"))["n"] or 0
+    total = branches.aggregate(n=Sum("kept_count"))["n"] or 0
     months = (
         DigitisedMonth.objects.filter(branch__in=branches.values("pk"))
         .values("month")

@@ -2,10 +2,12 @@
 
 - `member_count`: members placed in the branch now, regular or temporarily attached (the
   undersized check reads it);
-- `present_count` and `digitised_count`: present members whose regular branch it is, and of them
-  those whose dossier is digitised (the "not digitised, by branch" table reads them);
-- `DigitisedMonth`: of those digitised dossiers, how many per month of digitisation (the
-  digitisation progress reads them).
+- `present_count` and `digitised_count`: present members placed in it (regular or attached, like
+  `member_count`), and of them those whose dossier is digitised (the "not digitised, by branch"
+  table reads them: a member attached abroad shows under both branches, each answering for them);
+- `kept_count` and `DigitisedMonth`: the present members whose regular branch it is (the branch
+  that keeps their record: every member once in the tree), and of their digitised dossiers how
+  many per month of digitisation (the digitisation progress reads them).
 
 A committee of half a million members reads these in a few milliseconds, where counting the
 members each time took seconds. `refresh` recounts the given branches from their members (a
@@ -40,25 +42,38 @@ def refresh(branch_ids: Iterable[int | None]) -> None:
 def _refresh_chunk(chunk: list[int]) -> None:
     regular = _by_branch(Member.objects.filter(branch_id__in=chunk), "branch_id")
     attached = _by_branch(Member.objects.filter(attached_to_id__in=chunk), "attached_to_id")
-    present = Member.objects.filter(branch_id__in=chunk, status__in=PRESENT)
-    counted = {
-        row["branch_id"]: (row["n"], row["digitised"])
-        for row in present.values("branch_id")
-        .annotate(n=Count("pk"), digitised=Count("pk", filter=DIGITISED))
-        .order_by()
-    }
+    # Present members placed here, regular or attached (a member attached abroad counts with both
+    # branches, as in member_count), and of them those whose dossier is digitised; and the present
+    # members whose regular branch this is (each member once in the tree).
+    counted: dict[int, tuple[int, int]] = {}
+    kept: dict[int, int] = {}
+    for field in ("branch_id", "attached_to_id"):
+        rows = (
+            Member.objects.filter(**{f"{field}__in": chunk}, status__in=PRESENT)
+            .values(field)
+            .annotate(n=Count("pk"), digitised=Count("pk", filter=DIGITISED))
+            .order_by()
+        )
+        for row in rows:
+            n, digitised = counted.get(row[field], (0, 0))
+            counted[row[field]] = (n + row["n"], digitised + row["digitised"])
+            if field == "branch_id":
+                kept[row[field]] = row["n"]
     stored = {
-        pk: (members, n, digitised)
-        for pk, members, n, digitised in Branch.objects.filter(pk__in=chunk).values_list(
-            "pk", "member_count", "present_count", "digitised_count"
+        pk: (members, n, digitised, own)
+        for pk, members, n, digitised, own in Branch.objects.filter(pk__in=chunk).values_list(
+            "pk", "member_count", "present_count", "digitised_count", "kept_count"
         )
     }
     for pk, old in stored.items():
         n, digitised = counted.get(pk, (0, 0))
-        new = (regular.get(pk, 0) + attached.get(pk, 0), n, digitised)
+        new = (regular.get(pk, 0) + attached.get(pk, 0), n, digitised, kept.get(pk, 0))
         if new != old:
-            members, n, digitised = new
-            audit.update_derived(Branch, pk, member_count=members, present_count=n, digitised_count=digitised)
+            members, n, digitised, own = new
+            audit.update_derived(
+                Branch, pk, member_count=members, present_count=n, digitised_count=digitised, kept_count=own
+            )
+    present = Member.objects.filter(branch_id__in=chunk, status__in=PRESENT)
     months = (
         present.filter(DIGITISED, dossier__digitised_on__isnull=False)
         .annotate(month=TruncMonth("dossier__digitised_on"))

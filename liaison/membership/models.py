@@ -71,17 +71,20 @@ class Branch(AuditedModel):
     minimum_size = models.PositiveSmallIntegerField(
         _("minimum size"), default=3, help_text=_("Fewer members than this shows on the checks.")
     )
-    # Members placed here now (regular or temporarily attached); and of the present members whose
-    # regular branch this is, how many there are and how many have a digitised dossier. Derived,
-    # kept by `counters.refresh` wherever placements, statuses and dossiers change.
+    # Members placed here now (regular or temporarily attached); of them the present ones and those
+    # of these with a digitised dossier; and the present members whose regular branch this is (each
+    # member counted once in the whole tree). Derived, kept by `counters.refresh` wherever
+    # placements, statuses and dossiers change.
     member_count = models.PositiveIntegerField(default=0, editable=False)
     present_count = models.PositiveIntegerField(default=0, editable=False)
     digitised_count = models.PositiveIntegerField(default=0, editable=False)
+    kept_count = models.PositiveIntegerField(default=0, editable=False)
 
     audit_exclude = AuditedModel.audit_exclude | {
         "member_count",
         "present_count",
         "digitised_count",
+        "kept_count",
         "abroad",
     }
 

@@ -274,8 +274,9 @@ class BranchOut(Schema):
     secretary: Ref | None = Field(description="Null when none, or when you may not read the member.")
     minimum_size: int
     member_count: int = Field(description="Members placed in it now (regular or attached).")
-    present_count: int = Field(description="Present members whose regular branch it is.")
+    present_count: int = Field(description="Present members placed in it now (regular or attached).")
     digitised_count: int = Field(description="Of those, members whose dossier is digitised.")
+    kept_count: int = Field(description="Present members whose regular branch it is (each member once).")
     valid_to: dt.date | None
     version: int
 

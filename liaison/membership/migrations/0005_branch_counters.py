@@ -15,10 +15,20 @@ def count_existing(apps, schema_editor):
     Member = apps.get_model("membership", "Member")
     DigitisedMonth = apps.get_model("membership", "DigitisedMonth")
     digitised = Q(dossier__status="digitised")
+    counted = {}
+    for field in ("branch_id", "attached_to_id"):
+        rows = (
+            Member.objects.filter(status__in=PRESENT, **{f"{field}__isnull": False})
+            .values(field)
+            .annotate(n=Count("pk"), d=Count("pk", filter=digitised))
+            .order_by()
+        )
+        for row in rows.iterator(chunk_size=2000):
+            n, d, kept = counted.get(row[field], (0, 0, 0))
+            counted[row[field]] = (n + row["n"], d + row["d"], kept + (row["n"] if field == "branch_id" else 0))
+    for pk, (n, d, kept) in counted.items():
+        Branch.objects.filter(pk=pk).update(present_count=n, digitised_count=d, kept_count=kept)
     present = Member.objects.filter(status__in=PRESENT, branch__isnull=False)
-    counted = present.values("branch_id").annotate(n=Count("pk"), d=Count("pk", filter=digitised)).order_by()
-    for row in counted.iterator(chunk_size=2000):
-        Branch.objects.filter(pk=row["branch_id"]).update(present_count=row["n"], digitised_count=row["d"])
     months = (
         present.filter(digitised, dossier__digitised_on__isnull=False)
         .annotate(month=TruncMonth("dossier__digitised_on"))
@@ -46,6 +56,11 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name="branch",
             name="present_count",
+            field=models.PositiveIntegerField(default=0, editable=False),
+        ),
+        migrations.AddField(
+            model_name="branch",
+            name="kept_count",
             field=models.PositiveIntegerField(default=0, editable=False),
         ),
         migrations.CreateModel(

@@ -28,24 +28,28 @@ TODAY = timezone.localdate()
 LAST_MONTH = (TODAY.replace(day=1) - dt.timedelta(days=1)).replace(day=15)
 
 
-def recounted() -> tuple[dict[int, tuple[int, int, int]], dict[tuple[int, dt.date], int]]:
+def recounted() -> tuple[dict[int, tuple[int, ...]], dict[tuple[int, dt.date], int]]:
     """The counters as they should be, counted here from the members one by one."""
-    branches = {pk: [0, 0, 0] for pk in Branch.objects.values_list("pk", flat=True)}
+    branches = {pk: [0, 0, 0, 0] for pk in Branch.objects.values_list("pk", flat=True)}
     months: Counter[tuple[int, dt.date]] = Counter()
     for m in Member.objects.select_related("dossier"):
         for pk in {m.branch_id, m.attached_to_id} - {None}:
             branches[pk][0] += 1
-        if m.branch_id and m.status in PRESENT:
-            branches[m.branch_id][1] += 1
+        if m.status not in PRESENT:
+            continue
+        for pk in {m.branch_id, m.attached_to_id} - {None}:
+            branches[pk][1] += 1
+            branches[pk][2] += m.dossier.status == DossierStatus.DIGITISED
+        if m.branch_id:
+            branches[m.branch_id][3] += 1
             if m.dossier.status == DossierStatus.DIGITISED:
-                branches[m.branch_id][2] += 1
                 months[m.branch_id, m.dossier.digitised_on.replace(day=1)] += 1
     return {pk: tuple(v) for pk, v in branches.items()}, dict(months)  # type: ignore[misc]
 
 
-def stored() -> tuple[dict[int, tuple[int, int, int]], dict[tuple[int, dt.date], int]]:
-    fields = ("pk", "member_count", "present_count", "digitised_count")
-    branches = {pk: (a, b, c) for pk, a, b, c in Branch.objects.values_list(*fields)}
+def stored() -> tuple[dict[int, tuple[int, ...]], dict[tuple[int, dt.date], int]]:
+    fields = ("pk", "member_count", "present_count", "digitised_count", "kept_count")
+    branches = {pk: tuple(rest) for pk, *rest in Branch.objects.values_list(*fields)}
     months = {(b, m): n for b, m, n in DigitisedMonth.objects.values_list("branch_id", "month", "dossiers")}
     return branches, months
 
@@ -125,13 +129,13 @@ def test_refresh_all_repairs_and_the_migration_counts_what_exists(register):
     make_member(branch=register.hue)
     digitise(register, a)
     good = stored()
-    Branch.objects.update(present_count=0, digitised_count=0, member_count=0)
+    Branch.objects.update(present_count=0, digitised_count=0, member_count=0, kept_count=0)
     DigitisedMonth.objects.all().delete()
     counters.refresh_all()
     assert stored() == good == recounted()
 
     migration = importlib.import_module("liaison.membership.migrations.0005_branch_counters")
-    Branch.objects.update(present_count=0, digitised_count=0)
+    Branch.objects.update(present_count=0, digitised_count=0, kept_count=0)
     DigitisedMonth.objects.all().delete()
     migration.count_existing(apps, None)
     assert stored() == good
@@ -146,3 +150,31 @@ def test_the_branch_page_and_the_api_show_the_counters(client, register):
     assert (body["member_count"], body["present_count"], body["digitised_count"]) == (2, 2, 1)
     page = client.get(register.hanoi.get_absolute_url()).content.decode()
     assert "1 of 2 present members" in page
+
+
+def test_a_member_attached_abroad_counts_with_both_branches_and_once_in_the_progress(register):
+    member = make_member(branch=register.hanoi)
+    digitise(register, member, on=LAST_MONTH)
+    make_member(branch=register.paris)
+    transfer = transfers.release(
+        by=register.root,
+        member=member,
+        data=transfers.ReleaseInput(
+            kind=TransferKind.TEMPORARY,
+            to_branch=register.paris,
+            letter_number="8-CV",
+            letter_date=TODAY,
+            released_on=TODAY,
+        ),
+    )
+    transfers.receive(by=make_officer(register.paris), transfer=transfer, received_on=TODAY)
+    assert stored() == recounted()
+    paris = Branch.objects.get(pk=register.paris.pk)
+    assert (paris.member_count, paris.present_count, paris.digitised_count, paris.kept_count) == (2, 2, 1, 1)
+    abroad = make_officer(register.abroad)
+    assert [(r["branch_id"], r["members"], r["left"]) for r in checks.not_digitised_by_branch(abroad)] == [
+        (register.paris.pk, 2, 1)
+    ]
+    # The progress counts each member once, with the branch that keeps their record.
+    assert checks.digitisation_progress(register.root)[-1]["total"] == 1
+    assert checks.digitisation_progress(abroad) == []
