@@ -21,7 +21,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Count, Q
 from django.db.models.functions import TruncMonth
 
 from liaison.core import audit
@@ -40,23 +40,25 @@ def refresh(branch_ids: Iterable[int | None]) -> None:
 
 
 def _refresh_chunk(chunk: list[int]) -> None:
-    regular = _by_branch(Member.objects.filter(branch_id__in=chunk), "branch_id")
-    attached = _by_branch(Member.objects.filter(attached_to_id__in=chunk), "attached_to_id")
-    # Present members placed here, regular or attached (a member attached abroad counts with both
-    # branches, as in member_count), and of them those whose dossier is digitised; and the present
-    # members whose regular branch this is (each member once in the tree).
-    counted: dict[int, tuple[int, int]] = {}
+    # Per branch, over the members placed there (regular, then attached: a member attached abroad
+    # counts with both branches): all of them, the present ones, and of those the digitised ones.
+    # The present regular members are also the ones the branch keeps (each member once in the tree).
+    counted: dict[int, tuple[int, int, int]] = {}
     kept: dict[int, int] = {}
     for field in ("branch_id", "attached_to_id"):
         rows = (
-            Member.objects.filter(**{f"{field}__in": chunk}, status__in=PRESENT)
+            Member.objects.filter(**{f"{field}__in": chunk})
             .values(field)
-            .annotate(n=Count("pk"), digitised=Count("pk", filter=DIGITISED))
+            .annotate(
+                members=Count("pk"),
+                n=Count("pk", filter=Q(status__in=PRESENT)),
+                digitised=Count("pk", filter=Q(status__in=PRESENT) & DIGITISED),
+            )
             .order_by()
         )
         for row in rows:
-            n, digitised = counted.get(row[field], (0, 0))
-            counted[row[field]] = (n + row["n"], digitised + row["digitised"])
+            members, n, digitised = counted.get(row[field], (0, 0, 0))
+            counted[row[field]] = (members + row["members"], n + row["n"], digitised + row["digitised"])
             if field == "branch_id":
                 kept[row[field]] = row["n"]
     stored = {
@@ -66,8 +68,7 @@ def _refresh_chunk(chunk: list[int]) -> None:
         )
     }
     for pk, old in stored.items():
-        n, digitised = counted.get(pk, (0, 0))
-        new = (regular.get(pk, 0) + attached.get(pk, 0), n, digitised, kept.get(pk, 0))
+        new = (*counted.get(pk, (0, 0, 0)), kept.get(pk, 0))
         if new != old:
             members, n, digitised, own = new
             audit.update_derived(
@@ -95,10 +96,6 @@ def _refresh_chunk(chunk: list[int]) -> None:
         for (branch_id, month), n in wanted.items()
         if have.get((branch_id, month), (None, None))[1] != n
     )
-
-
-def _by_branch(members: QuerySet[Member], field: str) -> dict[int, int]:
-    return dict(members.values_list(field).annotate(n=Count("pk")).order_by())
 
 
 def refresh_members(member_ids: Iterable[int]) -> None:

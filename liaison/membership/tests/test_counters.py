@@ -22,6 +22,7 @@ from liaison.membership.models import (
 )
 from liaison.membership.testing import make_member, make_officer
 from liaison.membership.tests.test_services import pdf
+from liaison.membership.tests.test_transfers import release
 
 pytestmark = pytest.mark.django_db
 TODAY = timezone.localdate()
@@ -70,17 +71,7 @@ def test_counters_follow_members_statuses_and_dossiers(register):
     assert (register.hanoi.present_count, register.hanoi.digitised_count) == (2, 1)
 
     # A transfer: in transit the member counts nowhere; received, with the new branch.
-    transfer = transfers.release(
-        by=register.root,
-        member=a,
-        data=transfers.ReleaseInput(
-            kind=TransferKind.PERMANENT,
-            to_branch=register.hue,
-            letter_number="7-CV",
-            letter_date=TODAY,
-            released_on=TODAY,
-        ),
-    )
+    transfer = release(register.root, a, register.hue, kind=TransferKind.PERMANENT)
     assert stored() == recounted()
     assert Branch.objects.get(pk=register.hanoi.pk).digitised_count == 0
     transfers.receive(by=make_officer(register.hue), transfer=transfer, received_on=TODAY)
@@ -156,17 +147,7 @@ def test_a_member_attached_abroad_counts_with_both_branches_and_once_in_the_prog
     member = make_member(branch=register.hanoi)
     digitise(register, member, on=LAST_MONTH)
     make_member(branch=register.paris)
-    transfer = transfers.release(
-        by=register.root,
-        member=member,
-        data=transfers.ReleaseInput(
-            kind=TransferKind.TEMPORARY,
-            to_branch=register.paris,
-            letter_number="8-CV",
-            letter_date=TODAY,
-            released_on=TODAY,
-        ),
-    )
+    transfer = release(register.root, member, register.paris, kind=TransferKind.TEMPORARY)
     transfers.receive(by=make_officer(register.paris), transfer=transfer, received_on=TODAY)
     assert stored() == recounted()
     paris = Branch.objects.get(pk=register.paris.pk)
