@@ -195,11 +195,15 @@ def paths_q(field: str, paths: list[str]) -> Q:
     return q
 
 
-def visible_q(user: Any, model: type[Any], *, action: Action = Action.READ, prefix: str = "") -> Q:
+def visible_q(
+    user: Any, model: type[Any], *, action: Action = Action.READ, prefix: str = "", sharing: bool = True
+) -> Q:
     """The same policy as `can`, as a filter for querysets of `model`.
 
     With `prefix` (e.g. "organisation__"), the filter applies to a related record of `model`
-    through a join, e.g. positions whose organisation the user may read.
+    through a join, e.g. positions whose organisation the user may read. With `sharing=False`, the
+    records readable only because they are shared with the user's organisations are left out: a
+    subset of the readable records, cheaper to test (see `sharing_widens`).
     """
     p = principal_for(user)
     if p.user_id is None:
@@ -207,7 +211,7 @@ def visible_q(user: Any, model: type[Any], *, action: Action = Action.READ, pref
     if p.is_superuser:
         return Q()
     readable = Q(**{f"{prefix}classification__lte": min(p.clearance, Classification.INTERNAL)})
-    insider = _insider_q(p, model, prefix) if p.scopes else Q(pk__in=[])
+    insider = _insider_q(p, model, prefix, sharing=sharing) if p.scopes else Q(pk__in=[])
     if p.clearance >= Classification.RESTRICTED and p.scopes:
         readable |= Q(**{f"{prefix}classification": Classification.RESTRICTED}) & insider
     embargo_field = getattr(model, "embargo_field", None)
@@ -303,9 +307,11 @@ def _owned_below_q(prefix: str, paths: list[str]) -> Q:
     return Q(**{f"{prefix}owner_id__in": owners})
 
 
-def _insider_q(p: Principal, model: type[Any], prefix: str) -> Q:
+def _insider_q(p: Principal, model: type[Any], prefix: str, *, sharing: bool = True) -> Q:
     """Records owned by, or shared with, an organisation the user belongs to (or one below it)."""
     paths = [s.path for s in p.scopes]
+    if not sharing:
+        return _owned_below_q(prefix, paths)
     field = model._meta.get_field("shared_with")
     through = field.remote_field.through  # type: ignore[union-attr]
     shared = Exists(
@@ -314,6 +320,24 @@ def _insider_q(p: Principal, model: type[Any], prefix: str) -> Q:
         )
     )
     return _owned_below_q(prefix, paths) | Q(shared)
+
+
+def sharing_widens(user: Any, model: type[Any]) -> bool:
+    """Whether `visible_q(..., sharing=False)` is a different, cheaper filter than the policy's for
+    this user: they read some records of `model` through their organisations' roles (beyond what
+    is open to their clearance) by a test of the owner's path, next to which the test for records
+    shared with them (an `Exists` over the sharing table, for a user with a wide scope a hash of
+    every share below their organisations) is the costly part.
+
+    A capped count can then count that subset first (`core.htmx.capped_count`'s `first`): when it
+    alone reaches the cap, so does the whole."""
+    p = principal_for(user)
+    if p.user_id is None or p.is_superuser or not p.scopes:
+        return False
+    if p.clearance < Classification.RESTRICTED and not getattr(model, "embargo_field", None):
+        return False
+    # A read_by_ids model read by a narrow scope: by the list of the ids they may read, shares included.
+    return not (getattr(model, "read_by_ids", False) and _narrow_scope(p) is not None)
 
 
 def readable_ids(user: Any, model: type[models.Model], ids: Iterable[int | None]) -> set[int]:
@@ -325,9 +349,9 @@ def readable_ids(user: Any, model: type[models.Model], ids: Iterable[int | None]
 
 
 def visible[M: models.Model](
-    user: Any, queryset: models.QuerySet[M], *, action: Action = Action.READ
+    user: Any, queryset: models.QuerySet[M], *, action: Action = Action.READ, sharing: bool = True
 ) -> models.QuerySet[M]:
-    return queryset.filter(visible_q(user, queryset.model, action=action))
+    return queryset.filter(visible_q(user, queryset.model, action=action, sharing=sharing))
 
 
 def get_for_user[M: models.Model](

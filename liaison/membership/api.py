@@ -191,7 +191,7 @@ def list_members(
         day=timezone.localdate(),
     )
     members = selectors.members(user, filters)
-    count, exact = capped_count(members)
+    count, exact = capped_count(members, first=selectors.members_to_count_first(user, filters))
     rows = list(selectors.member_rows(members)[offset : offset + limit])
     return _page(count=count, exact=exact, limit=limit, offset=offset, items=_member_rows(user, rows))
 

@@ -4,7 +4,7 @@ access policy, filtered, in a constant number of queries per page."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -58,12 +58,20 @@ class MemberFilters:
     posted: bool | None = None  # posted abroad on `day`
     dossier: str = ""  # a DossierStatus, or NOT_DIGITISED (not started or in progress)
     day: dt.date | None = None
+    _matched: list[int] | None = field(default=None, init=False, repr=False, compare=False)
+
+    def matched(self) -> list[int]:
+        """The ids the name matcher finds for `q` (looked up once per filters)."""
+        if self._matched is None:
+            found = name_index.lookup(kind=NAME_KIND, query=self.q, limit=200)
+            self._matched = [match.key for match in found]
+        return self._matched
 
 
-def members(user: Any, filters: MemberFilters | None = None) -> QuerySet[Member]:
-    """The members the user may read, filtered, in list order."""
+def members(user: Any, filters: MemberFilters | None = None, *, sharing: bool = True) -> QuerySet[Member]:
+    """The members the user may read, filtered, in list order (`sharing`: see `access.visible_q`)."""
     f = filters or MemberFilters()
-    rows = access.visible(user, Member.objects.all())
+    rows = access.visible(user, Member.objects.all(), sharing=sharing)
     if f.branch is not None:
         rows = rows.filter(_placed_below(f.branch))
     if f.status:
@@ -80,9 +88,17 @@ def members(user: Any, filters: MemberFilters | None = None) -> QuerySet[Member]
     elif f.dossier:
         rows = rows.filter(dossier__status=f.dossier)
     if f.q.strip():
-        ids = [match.key for match in name_index.lookup(kind=NAME_KIND, query=f.q, limit=200)]
-        rows = rows.filter(pk__in=ids)
+        rows = rows.filter(pk__in=f.matched())
     return rows.order_by("sort_name", "id")
+
+
+def members_to_count_first(user: Any, filters: MemberFilters) -> QuerySet[Member] | None:
+    """The part of `members(user, filters)` a capped count reads first (`htmx.capped_count`), when
+    cheaper: the members the user reads through their roles, not through shares. Not for a name
+    (at most 200 matches: under any cap)."""
+    if filters.q.strip() or not access.sharing_widens(user, Member):
+        return None
+    return members(user, filters, sharing=False)
 
 
 # A branch with at most this many branches below it filters the list by their ids (the database

@@ -66,18 +66,14 @@ def can_add_members(user: Any) -> bool:
 # --- Members -----------------------------------------------------------------------------------
 
 
-# The branch filter offers at most OPTIONS branches: for a reader with roles, those down to one
-# level below their organisations (the filter includes every branch below the one chosen). A
-# thousand options cost ~20 ms to render, and for a committee officer the query as much again.
+# The branch filter offers at most OPTIONS branches: for a reader with roles, their organisations'
+# branches and those directly below (the filter includes every branch below the one chosen); for a
+# superuser, the top two levels. A thousand options cost ~20 ms to render.
 OPTIONS = 200
 
 
 def _branch_options(user: Any) -> list[tuple[int, str]]:
-    branches = checks.responsible_branches(user)
-    p = access.principal_for(user)
-    if not p.is_superuser:
-        top = min((s.path.count("/") - 2 for s in p.scopes), default=0)
-        branches = branches.filter(organisation__depth__lte=top + 1)
+    branches = checks.responsible_branches(user, levels=1)
     return list(
         branches.order_by("organisation__path").values_list("pk", "organisation__sort_name")[:OPTIONS]
     )
@@ -88,7 +84,8 @@ def _branch_options(user: Any) -> list[tuple[int, str]]:
 def member_list(request: HttpRequest) -> HttpResponse:
     filters, given = member_filters(request.user, request.GET)
     queryset = selectors.members(request.user, filters)
-    page = paginate(request, selectors.member_rows(queryset), count_from=queryset)
+    first = selectors.members_to_count_first(request.user, filters)
+    page = paginate(request, selectors.member_rows(queryset), count_from=queryset, count_first=first)
     branch_options = _branch_options(request.user)
     context = {
         "page": page,

@@ -31,6 +31,7 @@ from liaison.core.access import (
     can_delete,
     can_read,
     get_for_user,
+    sharing_widens,
     visible,
 )
 from liaison.core.models import Classification, SecurityEvent, SecurityEventKind
@@ -190,6 +191,26 @@ def test_can_visible_and_get_for_user_agree_with_the_documented_rules(
     assert can_create(user, owner=record.owner, classification=classification) == expected_create(
         role, clearance, position, classification
     )
+
+
+@pytest.mark.django_db
+@pytest.mark.parametrize("model_key", list(MODELS))
+def test_without_sharing_the_filter_leaves_out_exactly_what_is_read_through_shares(
+    tree: Tree, model_key: str
+) -> None:
+    # `visible(..., sharing=False)`, what a capped count reads first, is a subset of what the user
+    # reads: everything but the restricted records they read only as members of a shared-with
+    # organisation (or one above it); `sharing_widens` says when it differs.
+    for (role, clearance, position), user in tree.users.items():
+        for classification in CLASSIFICATIONS:
+            record = tree.records[(model_key, classification)]
+            reads = visible(user, _qs(model_key)).filter(pk=record.pk).exists()
+            subset = visible(user, _qs(model_key), sharing=False).filter(pk=record.pk).exists()
+            through_shares = position in _COVER_SHARED and position not in _COVER_OWNER
+            want = reads and not (through_shares and classification == Classification.RESTRICTED)
+            assert subset == want, (role, clearance, position, classification)
+        widens = sharing_widens(user, MODELS[model_key])
+        assert widens == (clearance >= Classification.RESTRICTED), (role, clearance, position)
 
 
 @pytest.mark.django_db
