@@ -460,8 +460,8 @@ def list_activities(
     through the shared name matcher (people and organisations, any spelling) and the text."""
     limit, offset = clamp(limit, offset)
     filters = selectors.filters_from(request.GET)
-    values, counted = rows.activity_values(request.user, filters)
-    count, exact = capped_count(counted)
+    values, counted, first = rows.activity_values(request.user, filters)
+    count, exact = capped_count(counted, first=first)
     items = rows.activity_rows(request.user, values[offset : offset + limit], get_language())
     return list_response(count=count, exact=exact, limit=limit, offset=offset, items=items)
 

@@ -103,3 +103,13 @@ def approved_or_sending_side_q(user: Any, *, prefix: str = "") -> Q:
     for s in p.scopes:
         q |= Q(**{f"{prefix}organisation__path__startswith": s.path})
     return q | focal_point_organisations_q(user, field=f"{prefix}organisation__path")
+
+
+def sees_composition(user: Any, composition_status: str, organisation_path: str) -> bool:
+    """`approved_or_sending_side_q` for one delegation, from its status and its sending
+    organisation's path (no query beyond the user's focal points, read once per request)."""
+    p = principal_for(user)
+    if p.is_superuser or composition_status == CompositionStatus.APPROVED:
+        return True
+    paths = [s.path for s in p.scopes] + _focal_point_paths(user)
+    return any(organisation_path.startswith(path) for path in paths)

@@ -19,12 +19,12 @@ from __future__ import annotations
 import datetime as dt
 import itertools
 from collections import defaultdict
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
 from django.db import models
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, prefetch_related_objects
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.translation import get_language, gettext_lazy
@@ -52,12 +52,12 @@ from liaison.activities.models import (
     overlap_q,
     pillar_q,
 )
-from liaison.activities.permissions import approved_or_sending_side_q
+from liaison.activities.permissions import approved_or_sending_side_q, sees_composition
 from liaison.activities.selectors import GROUPS, ActivityFilters, day_start, site_zone
-from liaison.core.access import Action, can_read, visible_q
-from liaison.core.listed_names import names_of
-from liaison.core.models import Pillar
-from liaison.directory.models import Country, Person, PersonName, display_name
+from liaison.core.access import Action, can_change, can_read, under_embargo, visible_q
+from liaison.core.listed_names import attach_names, names_of
+from liaison.core.models import Classification, Pillar
+from liaison.directory.models import Country, Organisation, Person, PersonName, display_name
 
 # --- Counts ------------------------------------------------------------------------------------
 
@@ -370,7 +370,8 @@ def _clashes(
 ) -> tuple[list[_Clash], bool]:
     """Pairs of activities sharing a person at overlapping times between `start` and `end`."""
     if activity is not None:
-        return _clashes_of(user, activity, start, end)
+        of_one = _clashes_of(user, activity, start, end)
+        return of_one.clashes, of_one.capped
     base = participations_for(user)
     in_range = overlap_q(Participation, start, end)
     partner = (
@@ -411,13 +412,21 @@ def _pairs(found: list[tuple[Any, ...]], *, activity: Activity | None) -> list[_
     return sorted(clashes.values(), key=lambda c: (c.at, c.person_id, c.first, c.second))
 
 
-def _clashes_of(
-    user: Any, activity: Activity, start: dt.datetime, end: dt.datetime
-) -> tuple[list[_Clash], bool]:
+@dataclass
+class _ClashesOf:
+    """The clashes of one activity, with the people and other activities they name (loaded)."""
+
+    clashes: list[_Clash]
+    capped: bool
+    people: dict[int, Person] = field(default_factory=dict)
+    activities: dict[int, Activity] = field(default_factory=dict)
+
+
+def _clashes_of(user: Any, activity: Activity, start: dt.datetime, end: dt.datetime) -> _ClashesOf:
     """The clashes involving one activity, in light queries instead of the range's self-join: the
     activity's people; their rows between `start` and `end` (by the (person, start) index, no
     access filter), paired here; then, of the rows in a pair, those the user may know of
-    (`participations_for`, by primary key); the pairs are made again from those alone."""
+    (`_known_rows`: the rule of `participations_for`); the pairs are made again from those alone."""
     people = list(
         Participation.objects.filter(activity_id=activity.pk, active=True)
         .order_by()
@@ -425,12 +434,12 @@ def _clashes_of(
         .distinct()
     )
     if not people:
-        return [], False
+        return _ClashesOf([], False)
     # Each person's rows are a range of the (person, start) index bounded on both sides: those
     # that are not long-running start at most LONG_RUNNING before `start`. The long-running ones
     # that started earlier are few whoever they are: read from their own index, then kept here.
     near = start - LONG_RUNNING
-    columns = ("pk", "person_id", "activity_id", "starts_at", "ends_at")
+    columns = ("pk", "person_id", "activity_id", "starts_at", "ends_at", "capacity")
     rows = list(
         Participation.objects.filter(
             active=True, person_id__in=people, starts_at__gte=near, starts_at__lt=end, ends_at__gt=start
@@ -451,13 +460,67 @@ def _clashes_of(
     rows.sort(key=lambda r: (r[1], r[3], r[2]))
     capped = len(rows) > ROW_CAP
     rows = rows[:ROW_CAP]
-    candidates = _pairs([r[1:] for r in rows], activity=activity)
+    candidates = _pairs([r[1:5] for r in rows], activity=activity)
     if not candidates:
-        return [], capped
+        return _ClashesOf([], capped)
     involved = {(c.person_id, a) for c in candidates for a in (c.first, c.second)}
-    wanted = [r[0] for r in rows if (r[1], r[2]) in involved]
-    seen = set(participations_for(user).filter(pk__in=wanted).values_list("pk", flat=True))
-    return _pairs([r[1:] for r in rows if r[0] in seen], activity=activity), capped
+    found = _ClashesOf([], capped)
+    known = _known_rows(user, [r for r in rows if (r[1], r[2]) in involved], found)
+    found.clashes = _pairs([r[1:5] for r in rows if r[0] in known], activity=activity)
+    return found
+
+
+def _known_rows(user: Any, rows: list[tuple[Any, ...]], found: _ClashesOf) -> set[int]:
+    """Of these active participation rows (pk, person, activity, start, end, capacity), those the
+    user may know of: the rule of `participations_for`. The few activities and people involved
+    are loaded (the warnings name them) and asked of the policy one by one (`core.access.can`),
+    and delegation members of their delegations (`sees_composition`), instead of compiling the
+    policy into one statement (on PostgreSQL, hashing every organisation and share)."""
+    activities = {
+        a.pk: a for a in Activity.objects.filter(pk__in={r[2] for r in rows}).select_related("owner", "city")
+    }
+    people = {p.pk: p for p in Person.objects.filter(pk__in={r[1] for r in rows}).select_related("owner")}
+    # The organisations they are shared with, for those whose readers depend on it.
+    shared = Prefetch("shared_with", queryset=Organisation.objects.only("path"))
+    prefetch_related_objects([a for a in activities.values() if _needs_shares(a)], shared)
+    prefetch_related_objects([p for p in people.values() if _needs_shares(p)], shared)
+    found.activities = {pk: a for pk, a in activities.items() if can_read(user, a)}
+    found.people = {pk: p for pk, p in people.items() if can_read(user, p)}
+    attach_names(found.people.values())  # their names as rows (`names_of`), one query
+    changed = {pk for pk, a in found.activities.items() if can_change(user, a)}
+    members = [
+        r
+        for r in rows
+        if r[5] == participation.MEMBER
+        and r[2] in found.activities
+        and r[1] in found.people
+        and r[2] not in changed
+    ]
+    composition_seen: set[tuple[int, int]] = set()
+    if members:
+        composition_seen = {
+            (activity_id, person_id)
+            for activity_id, person_id, status, path in DelegationMember.objects.filter(
+                activity_id__in={r[2] for r in members}, person_id__in={r[1] for r in members}
+            )
+            .order_by()
+            .values_list(
+                "activity_id", "person_id", "delegation__composition_status", "delegation__organisation__path"
+            )
+            if sees_composition(user, status, path)
+        }
+    return {
+        r[0]
+        for r in rows
+        if r[2] in found.activities
+        and r[1] in found.people
+        and (r[5] != participation.MEMBER or r[2] in changed or (r[2], r[1]) in composition_seen)
+    }
+
+
+def _needs_shares(record: Any) -> bool:
+    """Does reading this record depend on the organisations it is shared with (`core.access`)?"""
+    return record.classification >= Classification.RESTRICTED or under_embargo(record)
 
 
 def _people(ids: set[int]) -> dict[int, Person]:
@@ -471,9 +534,20 @@ def _activities(ids: set[int]) -> dict[int, Activity]:
     return {a.pk: a for a in Activity.objects.filter(pk__in=ids).select_related("city")}
 
 
-def _clash_warnings(clashes: list[_Clash], language: str, *, activity: Activity | None) -> list[Warning]:
-    people = _people({c.person_id for c in clashes})
-    loaded = _activities({a for c in clashes for a in (c.first, c.second)})
+def _clash_warnings(
+    clashes: list[_Clash],
+    language: str,
+    *,
+    activity: Activity | None,
+    people: dict[int, Person] | None = None,
+    loaded: dict[int, Activity] | None = None,
+) -> list[Warning]:
+    """The warnings of these clashes; `people` and `loaded` (activities), when given, hold every
+    person and activity they name."""
+    if people is None:
+        people = _people({c.person_id for c in clashes})
+    if loaded is None:
+        loaded = _activities({a for c in clashes for a in (c.first, c.second)})
     warnings = []
     for clash in clashes:
         person = people[clash.person_id]
@@ -663,8 +737,14 @@ def warnings_for_activity(user: Any, activity: Activity) -> list[Warning]:
     if not can_read(user, activity):
         return []
     language = get_language() or "en"
-    clashes, _capped = _clashes(user, activity.starts_at, activity.ends_at, activity=activity)
-    warnings = _clash_warnings(clashes[:MAX_WARNINGS], language, activity=activity)
+    found = _clashes_of(user, activity, activity.starts_at, activity.ends_at)
+    warnings = _clash_warnings(
+        found.clashes[:MAX_WARNINGS],
+        language,
+        activity=activity,
+        people=found.people,
+        loaded=found.activities,
+    )
     if (
         activity.high_level
         and activity.kind in INCOMING_KINDS

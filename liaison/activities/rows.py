@@ -16,7 +16,7 @@ from django.db.models import QuerySet
 from django.utils import timezone
 
 from liaison.activities.models import Activity, ActivityKind, ActivityStatus, LeaderRank
-from liaison.activities.selectors import SORTS, ActivityFilters, filtered
+from liaison.activities.selectors import SORTS, ActivityFilters, filtered, to_count_first
 from liaison.core.access import readable_ids
 from liaison.core.listed_names import names_by_owner
 from liaison.core.models import classification_name
@@ -56,12 +56,15 @@ COLUMNS = (
 )
 
 
-def activity_values(user: Any, filters: ActivityFilters) -> tuple[QuerySet[Any], QuerySet[Activity]]:
-    """The list's rows as dicts, in the asked order, and the same rows to count:
-    `selectors.filtered` (the access policy and the filters)."""
+def activity_values(
+    user: Any, filters: ActivityFilters
+) -> tuple[QuerySet[Any], QuerySet[Activity], QuerySet[Activity] | None]:
+    """The list's rows as dicts, in the asked order; the same rows to count: `selectors.filtered`
+    (the access policy and the filters); and the part of them to count first
+    (`selectors.to_count_first`, see `htmx.capped_count`)."""
     qs = filtered(user, filters)
     values: QuerySet[Any] = qs.order_by(*SORTS.get(filters.sort, SORTS["-start"])).values(*COLUMNS)
-    return values, qs
+    return values, qs, to_count_first(user, filters)
 
 
 def _title(r: dict[str, Any], language: str) -> str:

@@ -12,8 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.conf import settings
-from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Subquery
-from django.db.models.functions import Coalesce
+from django.db.models import Count, Exists, OuterRef, Prefetch, Q, QuerySet, Value, prefetch_related_objects
 from django.utils.translation import gettext_lazy as _
 
 from liaison.activities import participation
@@ -31,9 +30,9 @@ from liaison.activities.models import (
     SessionParticipant,
     pillar_q,
 )
-from liaison.activities.permissions import approved_or_sending_side_q
+from liaison.activities.permissions import approved_or_sending_side_q, sees_composition
 from liaison.core import name_index, search
-from liaison.core.access import Action, readable_ids, visible, visible_q
+from liaison.core.access import Action, readable_ids, sharing_widens, visible, visible_q
 from liaison.core.audit import history_for
 from liaison.core.listed_names import attach_names
 from liaison.core.models import AuditEvent
@@ -112,8 +111,18 @@ def db_moment(value: Any) -> dt.datetime:
     return value  # type: ignore[no-any-return]
 
 
-def visible_activities(user: Any) -> QuerySet[Activity]:
-    return visible(user, Activity.objects.all())
+def visible_activities(user: Any, *, sharing: bool = True) -> QuerySet[Activity]:
+    return visible(user, Activity.objects.all(), sharing=sharing)
+
+
+def to_count_first(user: Any, filters: ActivityFilters) -> QuerySet[Activity] | None:
+    """The part of `filtered(user, filters)` a capped count reads first (`htmx.capped_count`), when
+    cheaper: the activities the user reads through their roles or clearance, not through shares.
+    Not with the filters that look records up first (a name, a person, an organisation): they would
+    be looked up twice."""
+    if filters.q.strip() or filters.person is not None or filters.organisation is not None:
+        return None
+    return filtered(user, filters, sharing=False) if sharing_widens(user, Activity) else None
 
 
 def _taking_part_q(user: Any, people: Any) -> Q:
@@ -157,9 +166,10 @@ def _names_q(user: Any, q: str) -> Q:
     return found
 
 
-def filtered(user: Any, filters: ActivityFilters) -> QuerySet[Activity]:
-    """The activities the user may read that pass the filters (no ordering, no loading)."""
-    qs = visible_activities(user)
+def filtered(user: Any, filters: ActivityFilters, *, sharing: bool = True) -> QuerySet[Activity]:
+    """The activities the user may read that pass the filters (no ordering, no loading);
+    `sharing`: see `access.visible_q`."""
+    qs = visible_activities(user, sharing=sharing)
     if filters.q.strip():
         qs = qs.filter(_names_q(user, filters.q.strip()))
     if filters.pillar:
@@ -296,47 +306,31 @@ def activity_detail(
 
     Each delegation's `shown_members` are the members the user may see, in protocol order; with
     `members_shown`, only the first ones (`members_count` says how many there are). With
-    `sites_shown`, `sites` holds the first sites only (`sites_total` counts them all). The names
-    of every person and organisation shown are read at the end, one query per kind
-    (`listed_names`)."""
-    person_seen = visible_q(user, Person, prefix="person__")  # for the rows that name a person
-    orgs = Organisation.objects.filter(visible_q(user, Organisation))
-    members: QuerySet[DelegationMember] = (
-        DelegationMember.objects.filter(person_seen).select_related("person").order_by("protocol_order", "id")
-    )
-    if members_shown is not None:
-        members = members[:members_shown]
-    member_count = (
-        DelegationMember.objects.filter(delegation_id=OuterRef("pk"))
-        .filter(person_seen)
-        .order_by()
-        .values("delegation_id")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
+    `sites_shown`, `sites` holds the first sites only (`sites_total` counts them all). Which of the
+    people and organisations named the user may read is asked once per kind (`readable_ids`), the
+    members being read as (id, delegation, person) rows first, so that only those shown become
+    model instances; the names of every person and organisation shown are read at the end, one
+    query per kind (`listed_names`)."""
     delegations = list(
-        activity.delegations.select_related("organisation", "submitted_by", "decided_by")
-        .annotate(
-            members_visible=Exists(
-                Delegation.objects.filter(pk=OuterRef("pk")).filter(approved_or_sending_side_q(user))
-            ),
-            members_count=Coalesce(Subquery(member_count), 0),
-        )
-        .prefetch_related(
-            Prefetch("members", queryset=members, to_attr="shown_members"),
-            Prefetch("stops", queryset=activity_stops()),
+        activity.delegations.select_related("organisation", "submitted_by", "decided_by").prefetch_related(
+            Prefetch("stops", queryset=activity_stops())
         )
     )
-    sessions = list(
-        activity.sessions.prefetch_related(
-            Prefetch(
-                "participants",
-                queryset=SessionParticipant.objects.filter(person_seen)
-                .select_related("person")
-                .order_by("role", "order", "id"),
-            )
-        ).order_by("starts_at", "id")
-    )
+    member_rows: list[tuple[int, int, int]] = []
+    if delegations:
+        member_rows = list(
+            DelegationMember.objects.filter(delegation_id__in=[d.pk for d in delegations])
+            .order_by("protocol_order", "id")
+            .values_list("pk", "delegation_id", "person_id")
+        )
+    sessions = list(activity.sessions.order_by("starts_at", "id"))
+    speakers: list[int] = []
+    if sessions:
+        speakers = list(
+            SessionParticipant.objects.filter(session_id__in=[s.pk for s in sessions])
+            .order_by()
+            .values_list("person_id", flat=True)
+        )
     site_rows = activity.sites.select_related("locality", "host_organisation", "chair").order_by(
         "locality__name_en", "room", "id"
     )
@@ -351,11 +345,25 @@ def activity_detail(
     sites_total = sum(by_status.values())
     capped = sites_shown is not None and sites_total > sites_shown
     sites = list(site_rows[:sites_shown] if capped else site_rows)
-    outcomes = list(
-        activity.outcomes.select_related("responsible").prefetch_related(Prefetch("parties", queryset=orgs))
+    outcomes = list(activity.outcomes.select_related("responsible"))
+    if outcomes:
+        orgs = visible(user, Organisation.objects.all())
+        prefetch_related_objects(outcomes, Prefetch("parties", queryset=orgs))
+    # The co-organisers and the foreign counterparts, in one query (each in the organisations' order).
+    both = list(
+        Organisation.objects.filter(co_organised_activities=activity)
+        .annotate(counterpart=Value(False))
+        .order_by()
+        .union(
+            Organisation.objects.filter(counterpart_activities=activity)
+            .annotate(counterpart=Value(True))
+            .order_by(),
+            all=True,
+        )
+        .order_by("sort_name", "id")
     )
-    co_organisers = list(Organisation.objects.filter(co_organised_activities=activity))
-    counterparts = list(Organisation.objects.filter(counterpart_activities=activity))
+    co_organisers = [o for o in both if not o.counterpart]  # type: ignore[attr-defined]
+    counterparts = [o for o in both if o.counterpart]  # type: ignore[attr-defined]
     # Which of the organisations and people named one to one may the user read: one query each.
     readable_orgs = readable_ids(
         user,
@@ -369,13 +377,44 @@ def activity_detail(
             *(o.responsible_id for o in outcomes),
         ],
     )
-    readable_people = readable_ids(user, Person, [activity.leader_id, *(site.chair_id for site in sites)])
+    readable_people = readable_ids(
+        user,
+        Person,
+        [activity.leader_id, *(m[2] for m in member_rows), *speakers, *(site.chair_id for site in sites)],
+    )
+    # Each delegation's members the user may see, in protocol order; the first ones as instances.
+    seen: dict[int, list[int]] = {d.pk: [] for d in delegations}
+    for pk, delegation_id, person_id in member_rows:
+        if person_id in readable_people:
+            seen[delegation_id].append(pk)
+    shown = {d: pks if members_shown is None else pks[:members_shown] for d, pks in seen.items()}
+    wanted = [pk for pks in shown.values() for pk in pks]
+    loaded: dict[int, DelegationMember] = {}
+    if wanted:
+        loaded = {m.pk: m for m in DelegationMember.objects.filter(pk__in=wanted).select_related("person")}
+    if sessions:
+        prefetch_related_objects(
+            sessions,
+            Prefetch(
+                "participants",
+                queryset=SessionParticipant.objects.filter(
+                    person_id__in=sorted({p for p in speakers if p in readable_people})
+                )
+                .select_related("person")
+                .order_by("role", "order", "id"),
+            ),
+        )
     co_organisers = [o for o in co_organisers if o.pk in readable_orgs]
     counterparts = [o for o in counterparts if o.pk in readable_orgs]
     lead_visible = activity.lead_organisation_id in readable_orgs
     leader_visible = activity.leader_id in readable_people
     for d in delegations:
         d.organisation_visible = d.organisation_id in readable_orgs  # type: ignore[attr-defined]
+        d.members_visible = sees_composition(  # type: ignore[attr-defined]
+            user, d.composition_status, d.organisation.path
+        )
+        d.members_count = len(seen[d.pk])  # type: ignore[attr-defined]
+        d.shown_members = [loaded[pk] for pk in shown[d.pk]]  # type: ignore[attr-defined]
     for site in sites:
         site.host_visible = site.host_organisation_id in readable_orgs  # type: ignore[attr-defined]
         site.chair_visible = site.chair_id in readable_people  # type: ignore[attr-defined]
@@ -386,7 +425,7 @@ def activity_detail(
     named += [activity.leader] if leader_visible else []
     for d in delegations:
         named += [d.organisation] if d.organisation_visible else []  # type: ignore[attr-defined]
-        named += [m.person for m in d.shown_members]
+        named += [m.person for m in d.shown_members]  # type: ignore[attr-defined]
     for s in sessions:
         named += [p.person for p in s.participants.all()]
     for site in sites:

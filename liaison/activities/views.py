@@ -28,8 +28,8 @@ from liaison.directory.models import Organisation
 @login_required
 def activity_list(request: HttpRequest) -> HttpResponse:
     filters = selectors.filters_from(request.GET)
-    values, counted = rows.activity_values(request.user, filters)
-    page = paginate(request, values, count_from=counted)
+    values, counted, first = rows.activity_values(request.user, filters)
+    page = paginate(request, values, count_from=counted, count_first=first)
     page.object_list = rows.activity_rows(request.user, page.object_list, get_language(), display=True)
     organisation = None
     if filters.organisation is not None:

@@ -26,6 +26,7 @@ from django.db.models import Model
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -122,7 +123,46 @@ def section_context(user: Any, detail: selectors.ActivityDetail) -> dict[str, An
         )
     for outcome in pending:
         outcome.responsible_visible = outcome.responsible_id in readable  # type: ignore[attr-defined]
+    _row_urls(detail)
     return {"decidable": decidable}
+
+
+# A number no part has: reversed in its place, then replaced by each part's id.
+_PLACEHOLDER = "987654321"
+
+
+def _url_maker(view: str, *args: int) -> Callable[[int], str]:
+    """`pk -> reverse(view, args=[*args, pk])`, reversing once per page instead of once per row."""
+    before, after = reverse(view, args=[*args, _PLACEHOLDER]).rsplit(_PLACEHOLDER, 1)
+    return lambda pk: f"{before}{pk}{after}"
+
+
+def _row_urls(detail: selectors.ActivityDetail) -> None:
+    """The addresses each row of the sections links to (`<row>.<name>_url`), for the long lists
+    (members, stops, chairs and speakers, sites): a `{% url %}` per row costs more than the row."""
+    a = detail.activity.pk
+    person = _url_maker("directory:person-detail")
+    member_edit, member_remove = (
+        _url_maker("activities:member-edit", a),
+        _url_maker("activities:member-remove", a),
+    )
+    stop_remove = _url_maker("activities:stop-remove", a)
+    for d in detail.delegations:
+        for m in d.shown_members:  # type: ignore[attr-defined]
+            m.person_url, m.edit_url, m.remove_url = (
+                person(m.person_id),
+                member_edit(m.pk),
+                member_remove(m.pk),
+            )
+        for stop in d.stops.all():
+            stop.remove_url = stop_remove(stop.pk)  # type: ignore[attr-defined]
+    participant_remove = _url_maker("activities:session-person-remove", a)
+    for session in detail.sessions:
+        for p in session.participants.all():
+            p.remove_url = participant_remove(p.pk)  # type: ignore[attr-defined]
+    site_edit, site_delete = _url_maker("activities:site-edit", a), _url_maker("activities:site-delete", a)
+    for site in detail.sites:
+        site.edit_url, site.delete_url = site_edit(site.pk), site_delete(site.pk)  # type: ignore[attr-defined]
 
 
 def _section_response(

@@ -1084,13 +1084,14 @@ def test_the_detail_page_takes_a_fixed_number_of_queries_whatever_the_number_of_
     few = _detail_queries(client, world.activity)
     _grow(world, 30, 2)  # more members and sites than the page lists
     assert _detail_queries(client, world.activity) == few
-    # The queries: the session, the user and their memberships (3); the activity (1); the focal
-    # points of the user (1); the delegations with their members' count (1), their first members
-    # (1) and their itinerary (1); the sessions (1) and their chairs and speakers (1); the sites'
-    # statuses (1) and the first sites (1); the outcomes (1) and their parties (1); the
-    # co-organisers (1) and counterparts (1); which organisations (1) and people (1) named one to
-    # one the user may read; the organisations' (1) and people's (1) names; the warnings: the
-    # activity's people (1), their times (1) and the long-running rows under way (1; nobody here
-    # is expected elsewhere, so nothing more); the counterpart countries (1), status changes (1),
-    # attachments (1), sources (1) and history (1).
-    assert few == 28
+    # The queries: the session, the user and their memberships (3); the activity (1); the
+    # delegations (1), their itinerary (1) and their members as rows (1); the sessions (1) and who
+    # chairs or speaks (1); the sites' statuses (1) and the first sites (1); the outcomes (1) and
+    # their parties (1); the co-organisers and counterparts (1); which organisations (1) and
+    # people (1) named the user may read; the first members (1) and the chairs and speakers (1)
+    # the user may see; the focal points of the user (1: a composition is not approved); the
+    # organisations' (1) and people's (1) names; the warnings: the activity's people (1), their
+    # times (1) and the long-running rows under way (1; nobody here is expected elsewhere, so
+    # nothing more); the counterpart countries (1), status changes (1), attachments (1), sources
+    # (1) and history (1).
+    assert few == 29
