@@ -858,8 +858,11 @@ def _summary(times: list[float], queries: int, target: float) -> dict[str, Any]:
     }
 
 
-def measure_user(user: Any, repeat: int, list_repeat: int, rng: random.Random) -> dict[str, Any]:
-    """Every check (selectors, then pages) and the member list (selectors, then page) as one user."""
+def measure_user(
+    user: Any, repeat: int, list_repeat: int, rng: random.Random, *, lists_only: bool = False
+) -> dict[str, Any]:
+    """Every check (selectors, then pages) and the member list (selectors, then page) as one user;
+    with `lists_only`, the member list alone."""
     from django.conf import settings
     from django.db import connection
     from django.test import Client
@@ -872,7 +875,7 @@ def measure_user(user: Any, repeat: int, list_repeat: int, rng: random.Random) -
 
     day = timezone.localdate()
     out: dict[str, Any] = {"visible members": capped_count(checks.visible_members(user))[0]}
-    for check in checks.CHECKS:
+    for check in [] if lists_only else checks.CHECKS:
 
         def read(check: checks.Check = check) -> None:
             queryset = exports.check_queryset(check, user, day)
@@ -925,9 +928,10 @@ def measure_user(user: Any, repeat: int, list_repeat: int, rng: random.Random) -
         counter = itertools.count()
 
         def member_list(make: Any = make, counter: Any = counter) -> None:
-            queryset = selectors.members(user, make(next(counter))[0])
+            filters = make(next(counter))[0]
+            queryset = selectors.members(user, filters)
             list(selectors.member_rows(queryset)[:PAGE])
-            capped_count(queryset)
+            capped_count(queryset, first=selectors.members_to_count_first(user, filters))
 
         times, queries = _timed(member_list, list_repeat)
         out[f"member list: {variant} (selectors)"] = _summary(times, queries, LIST_TARGET_MS)
@@ -944,9 +948,10 @@ def measure_user(user: Any, repeat: int, list_repeat: int, rng: random.Random) -
         response = client.get(path)
         assert response.status_code == 200, (path, response.status_code)
 
-    times, queries = _timed(lambda: get(home), repeat)
-    out["page: checks (membership:home)"] = _summary(times, queries, CHECK_PAGE_TARGET_MS)
-    for check in checks.CHECKS:
+    if not lists_only:
+        times, queries = _timed(lambda: get(home), repeat)
+        out["page: checks (membership:home)"] = _summary(times, queries, CHECK_PAGE_TARGET_MS)
+    for check in [] if lists_only else checks.CHECKS:
         path = reverse("membership:check", args=[check.slug])
         times, queries = _timed(functools.partial(get, path), repeat)
         out[f"page: check {check.slug}"] = _summary(times, queries, CHECK_PAGE_TARGET_MS)
@@ -962,7 +967,9 @@ def measure_user(user: Any, repeat: int, list_repeat: int, rng: random.Random) -
     return out
 
 
-def run(repeat: int, list_repeat: int, users_wanted: list[str]) -> dict[str, Any]:
+def run(
+    repeat: int, list_repeat: int, users_wanted: list[str], *, lists_only: bool = False
+) -> dict[str, Any]:
     from django.db import connection
 
     from liaison.accounts.models import User
@@ -975,7 +982,8 @@ def run(repeat: int, list_repeat: int, users_wanted: list[str]) -> dict[str, Any
         "branches": Branch.objects.count(),
     }
     for label in users_wanted:
-        results[label] = measure_user(User.objects.get(username=USERS[label]), repeat, list_repeat, rng)
+        user = User.objects.get(username=USERS[label])
+        results[label] = measure_user(user, repeat, list_repeat, rng, lists_only=lists_only)
         print(json.dumps({label: results[label]}, indent=1), file=sys.stderr, flush=True)
     return results
 
@@ -1070,6 +1078,7 @@ def main() -> None:
     measure.add_argument("--repeat", type=int, default=10, help="requests per check (selectors and page)")
     measure.add_argument("--list-repeat", type=int, default=200, help="requests per member-list variant")
     measure.add_argument("--users", default="superuser,committee,branch")
+    measure.add_argument("--lists-only", action="store_true", help="the member list alone, no checks")
     plans = sub.add_parser("explain")
     plans.add_argument("--user", default="committee", choices=["superuser", "committee", "branch"])
     plans.add_argument("--slowest", type=int, default=8)
@@ -1084,7 +1093,7 @@ def main() -> None:
         branches = args.branches or (5_000 if sqlite else 50_000)
         print(json.dumps(generate(members, branches), indent=2))
     elif args.command == "run":
-        results = run(args.repeat, args.list_repeat, args.users.split(","))
+        results = run(args.repeat, args.list_repeat, args.users.split(","), lists_only=args.lists_only)
         print(json.dumps(results, indent=2))
         print(markdown(results))
     else:

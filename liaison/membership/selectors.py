@@ -19,6 +19,7 @@ from liaison.membership.models import (
     Member,
     MemberEvent,
     MemberName,
+    MemberStatus,
     Placement,
     Posting,
     StatusChange,
@@ -94,9 +95,12 @@ def members(user: Any, filters: MemberFilters | None = None, *, sharing: bool = 
 
 def members_to_count_first(user: Any, filters: MemberFilters) -> QuerySet[Member] | None:
     """The part of `members(user, filters)` a capped count reads first (`htmx.capped_count`), when
-    cheaper: the members the user reads through their roles, not through shares. Not for a name
-    (at most 200 matches: under any cap)."""
-    if filters.q.strip() or not access.sharing_widens(user, Member):
+    cheaper: the members the user reads through their roles, not through shares. Only for the
+    lists that hold a large part of the register, where that part alone is likely to reach the cap:
+    for a name (at most 200 matches), a branch or a status other than active (a few per cent of a
+    register each), the first count would come short and the whole be counted as well."""
+    broad = not filters.q.strip() and filters.branch is None and filters.status in ("", MemberStatus.ACTIVE)
+    if not broad or not access.sharing_widens(user, Member):
         return None
     return members(user, filters, sharing=False)
 

@@ -16,7 +16,7 @@ from django.urls import reverse
 from liaison.core import access
 from liaison.core.htmx import capped_count
 from liaison.membership import selectors
-from liaison.membership.models import BranchLevel, Member
+from liaison.membership.models import BranchLevel, Member, MemberStatus
 from liaison.membership.testing import Register, make_branch, make_member, make_officer
 
 pytestmark = pytest.mark.django_db
@@ -75,6 +75,17 @@ def test_no_first_count_where_it_would_not_be_cheaper(register: Register) -> Non
     officer = make_officer(register.home, role=access.Role.VIEWER)
     assert selectors.members_to_count_first(officer, selectors.MemberFilters()) is None  # ids listed
     assert selectors.members_to_count_first(register.root, selectors.MemberFilters()) is None  # everything
+
+
+def test_no_first_count_for_the_lists_that_hold_a_small_part_of_the_register(
+    register: Register, wide: None
+) -> None:
+    officer = make_officer(register.home, role=access.Role.VIEWER)
+    first = selectors.members_to_count_first
+    assert first(officer, selectors.MemberFilters(status=MemberStatus.ACTIVE)) is not None
+    assert first(officer, selectors.MemberFilters(status=MemberStatus.SUSPENDED)) is None
+    assert first(officer, selectors.MemberFilters(branch=register.hanoi)) is None
+    assert first(officer, selectors.MemberFilters(q="Lê")) is None
 
 
 def test_a_name_that_matches_nobody_counts_nothing(register: Register, wide: None) -> None:
