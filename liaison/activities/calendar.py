@@ -11,16 +11,18 @@ then links to the filtered list for the rest).
 from __future__ import annotations
 
 import datetime as dt
+import html
+from bisect import bisect_left, bisect_right
 from dataclasses import dataclass, field, replace
 from typing import Any
 from urllib.parse import urlencode
 
 from django.conf import settings
 from django.db import connections
-from django.db.models import QuerySet
+from django.db.models import F, Func, QuerySet, TextField, Value
+from django.db.models.functions import Cast
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.html import conditional_escape
 from django.utils.safestring import SafeString, mark_safe
 from django.utils.translation import get_language, ngettext
 from django.utils.translation import gettext as _
@@ -170,6 +172,8 @@ class EntryLabels:
     later: str
     high_level: str
     embargoed: str
+    # An entry's badges by (kind, status, high level, embargoed): the same few, written once.
+    badges: dict[tuple[str, str, bool, bool], str] = field(default_factory=dict, compare=False)
 
     @classmethod
     def now(cls) -> EntryLabels:
@@ -230,7 +234,7 @@ def entry_html(entry: Entry, *, no_time: bool = False, show_end: bool = False) -
     shows two hundred of them, and a template include costs more than the rest of the page."""
     a = entry.activity
     words = entry.labels or EntryLabels.now()
-    e = conditional_escape
+    e = _escape
     high = " cal-high" if a.high_level else ""
     parts = [f'<a class="cal-entry status-{e(a.status)}{high}" href="{e(entry.url)}">']
     if entry.all_day:
@@ -243,17 +247,33 @@ def entry_html(entry: Entry, *, no_time: bool = False, show_end: bool = False) -
     parts.append(f' <bdi class="cal-title">{e(a.title_in(words.language))}</bdi>')
     if entry.all_day and not entry.ends_here:
         parts.append(f'<span class="cal-continues" title="{e(words.later)}">…</span>')
-    parts.append('</a>\n<span class="badges cal-badges">\n')
-    parts.append(f'  <span class="badge cal-kind">{e(words.kinds.get(a.kind, a.kind))}</span>\n')
-    parts.append(
-        f'  <span class="status status-{e(a.status)}">{e(words.statuses.get(a.status, a.status))}</span>\n'
-    )
-    if a.high_level:
+    key = (a.kind, a.status, bool(a.high_level), entry.embargoed)
+    badges = words.badges.get(key)
+    if badges is None:
+        badges = words.badges[key] = _badges(words, *key)
+    parts.append(badges)
+    return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
+
+
+def _badges(words: EntryLabels, kind: str, status: str, high_level: bool, embargoed: bool) -> str:
+    e = _escape
+    parts = ['</a>\n<span class="badges cal-badges">\n']
+    parts.append(f'  <span class="badge cal-kind">{e(words.kinds.get(kind, kind))}</span>\n')
+    label = words.statuses.get(status, status)
+    parts.append(f'  <span class="status status-{e(status)}">{e(label)}</span>\n')
+    if high_level:
         parts.append(f'  <span class="badge badge-high">{e(words.high_level)}</span>\n')
-    if entry.embargoed:
+    if embargoed:
         parts.append(f'  <span class="badge badge-restricted">{e(words.embargoed)}</span>\n')
     parts.append("</span>")
-    return mark_safe("".join(parts))  # noqa: S308 - every value above is escaped
+    return "".join(parts)
+
+
+def _escape(value: Any) -> str:
+    """`conditional_escape` without its check for lazy strings (a few hundred calls a page)."""
+    if hasattr(value, "__html__"):
+        return str(value.__html__())
+    return html.escape(str(value))
 
 
 def _time(moment: dt.datetime) -> str:
@@ -268,6 +288,15 @@ class Day:
     is_today: bool = False
     more: int = 0  # activities on this day beyond those in `entries` (a view's PER_DAY limit)
     more_url: str = ""  # the day's agenda, when there are more
+
+    # What the page writes of the date (`|date` costs a formatter per call; 42 days, three each).
+    @property
+    def iso(self) -> str:
+        return self.day.isoformat()
+
+    @property
+    def number(self) -> str:
+        return str(self.day.day)
 
     @property
     def more_label(self) -> str:
@@ -388,6 +417,39 @@ def day_url(day: dt.date, filters: ActivityFilters) -> str:
     return f"{reverse('activities:calendar')}?{urlencode(params + filter_params(window_filters(filters)))}"
 
 
+def utc_text(column: str, vendor: str) -> Any:
+    """A datetime column as the text of its UTC time, "YYYY-MM-DD HH:MM:SS[.ffffff]" (`read_utc`
+    reads it back), for rows read by the thousand: the drivers' own datetime conversion costs
+    more than the rest of such a row (psycopg over a microsecond a value, SQLite's converter a
+    parse and a settings lookup). Elsewhere than PostgreSQL and SQLite, the column itself."""
+    if vendor == "postgresql":
+        at_utc = Func(F(column), template="(%(expressions)s AT TIME ZONE 'UTC')")
+        return Func(at_utc, Value("YYYY-MM-DD HH24:MI:SS.US"), function="to_char", output_field=TextField())
+    if vendor == "sqlite":  # text already: Django writes UTC there
+        return Cast(column, TextField())
+    return F(column)
+
+
+def read_utc(value: Any) -> dt.datetime:
+    """An aware datetime from `utc_text`'s text (or as a driver returns a datetime column)."""
+    if isinstance(value, str) and len(value) in (19, 26):
+        try:
+            return dt.datetime.fromisoformat(value + "+00:00")
+        except ValueError:
+            pass
+    return db_moment(value)
+
+
+def utc_spans(rows: list[tuple[Any, ...]], i: int) -> list[tuple[Any, ...]]:
+    """`rows` with their values at `i` and `i + 1` (a start and an end) read by `read_utc` (inline
+    in the common case: this runs for thousands of rows)."""
+    try:
+        utc = dt.datetime.fromisoformat
+        return [(*r[:i], utc(r[i] + "+00:00"), utc(r[i + 1] + "+00:00"), *r[i + 2 :]) for r in rows]
+    except (TypeError, ValueError):
+        return [(*r[:i], read_utc(r[i]), read_utc(r[i + 1]), *r[i + 2 :]) for r in rows]
+
+
 def _first_per_day(
     qs: QuerySet[Activity], window: Window, *, cap: int, per_day: int
 ) -> tuple[dict[dt.date, set[int]], dict[dt.date, int], int, bool]:
@@ -395,81 +457,46 @@ def _first_per_day(
     and the number of its activities, among the first `cap` activities of `qs` (ordered by start
     and id); with the number of those (at most `cap`) and whether there were more.
 
-    One query. On PostgreSQL the days are counted in the database (the window's thousands of
-    activities are not read into Python); on SQLite, whose virtual machine is slower at that join,
-    the window's (id, start, end) are read raw and placed in Python (`_place`). Either way the
-    first `per_day` of a day go by start, then id, as the page lists them. An activity covers a day when it
-    starts before the day ends and ends after the day starts, or starts at its first instant
-    (an instant at midnight); one ending at midnight does not cover the day that begins then
-    (as `_last_day`)."""
+    One query: the window's (id, start, end), their times as text (`utc_text`), placed on the
+    days in Python. (Counting in the database cost more: on PostgreSQL its join of the rows to
+    the days was three quarters of the statement, on SQLite slower still.) An activity covers a
+    day when it starts before the day ends and ends after the day starts, or starts at its first
+    instant (an instant at midnight); one ending at midnight does not cover the day that begins
+    then (as `_last_day`)."""
     connection = connections[qs.db]
-    spans = qs.values_list("pk", "starts_at", "ends_at")[: cap + 1]
-    spans_sql, spans_params = spans.query.get_compiler(using=qs.db).as_sql()
-    if connection.vendor == "sqlite":
-        # SQLite's virtual machine joins the rows to the days slower than Python places them
-        # (read raw: no converters).
-        with connection.cursor() as cursor:
-            cursor.execute(spans_sql, spans_params)
-            rows = cursor.fetchall()
-        return _place(rows, window, cap=cap, per_day=per_day)
-    adapt = connection.ops.adapt_datetimefield_value
-    moment = "CAST(%s AS timestamp with time zone)" if connection.vendor == "postgresql" else "%s"
-    day_rows: list[str] = []
-    day_params: list[Any] = []
-    days = window.days
-    for i, day in enumerate(days):
-        day_rows.append(f"SELECT {i} AS i, {moment} AS s, {moment} AS e")
-        day_params += [adapt(day_start(day)), adapt(day_start(day + dt.timedelta(days=1)))]
-    # Only Django's compiled SQL (with its parameters) and day numbers go into the text.
-    sql = f"""
-        WITH a(id, starts_at, ends_at) AS ({spans_sql}),
-        g AS (SELECT a.*, ROW_NUMBER() OVER (ORDER BY a.starts_at, a.id) AS g FROM a),
-        d AS ({" UNION ALL ".join(day_rows)}),
-        p AS (
-            SELECT d.i AS i, g.id AS id,
-                   ROW_NUMBER() OVER (PARTITION BY d.i ORDER BY g.starts_at, g.id) AS rn,
-                   COUNT(*) OVER (PARTITION BY d.i) AS n
-            FROM g JOIN d ON g.starts_at < d.e AND (g.ends_at > d.s OR g.starts_at = d.s)
-            WHERE g.g <= %s
-        )
-        SELECT i, id, n FROM p WHERE rn <= %s
-        UNION ALL SELECT -1, COUNT(*), 0 FROM a
-    """  # noqa: S608
-    firsts: dict[dt.date, set[int]] = {}
-    counts: dict[dt.date, int] = {}
-    found = 0
+    vendor = connection.vendor
+    spans = qs.annotate(
+        calendar_starts=utc_text("starts_at", vendor), calendar_ends=utc_text("ends_at", vendor)
+    ).values_list("pk", "calendar_starts", "calendar_ends")[: cap + 1]
+    sql, params = spans.query.get_compiler(using=qs.db).as_sql()
     with connection.cursor() as cursor:
-        cursor.execute(sql, [*spans_params, *day_params, cap, per_day])
-        for i, pk, n in cursor.fetchall():
-            if i < 0:
-                found = pk or 0
-                continue
-            firsts.setdefault(days[i], set()).add(pk)
-            counts[days[i]] = n
-    return firsts, counts, min(found, cap), found > cap
-
-
-def _place(
-    rows: list[tuple[int, Any, Any]], window: Window, *, cap: int, per_day: int
-) -> tuple[dict[dt.date, set[int]], dict[dt.date, int], int, bool]:
-    """`_first_per_day` in Python, from the window's (id, start, end) rows in order."""
+        cursor.execute(sql, params)
+        rows = cursor.fetchall()
     found = len(rows)
-    zone = site_zone()
-    window_last = window.last
-    one_day = dt.timedelta(days=1)
-    firsts: dict[dt.date, set[int]] = {}
-    counts: dict[dt.date, int] = {}
-    for pk, raw_start, raw_end in rows[:cap]:
-        starts_at, ends_at = db_moment(raw_start), db_moment(raw_end)
-        day = max(local_day(starts_at, zone), window.start)
-        end = min(_last_day(starts_at, ends_at, zone), window_last)
-        while day <= end:
-            n = counts.get(day, 0)
+    days = window.days
+    # The instants the days start, and the window's end, in UTC: datetimes of one zone compare
+    # without working out offsets.
+    bounds = [day_start(day).astimezone(dt.UTC) for day in days]
+    bounds.append(day_start(window.end).astimezone(dt.UTC))
+    last = len(days) - 1
+    firsts: list[list[int]] = [[] for _ in days]
+    counts = [0] * len(days)
+    for pk, starts_at, ends_at in utc_spans(rows[:cap], 1):
+        # The day it starts (or the window's first), to the day before the one its end begins
+        # (an end at midnight) or the day it ends, and at least the day it starts.
+        first = bisect_right(bounds, starts_at) - 1
+        until = max(first, bisect_left(bounds, ends_at) - 1)
+        for i in range(max(first, 0), min(until, last) + 1):
+            n = counts[i]
             if n < per_day:
-                firsts.setdefault(day, set()).add(pk)
-            counts[day] = n + 1
-            day += one_day
-    return firsts, counts, min(found, cap), found > cap
+                firsts[i].append(pk)
+            counts[i] = n + 1
+    return (
+        {days[i]: set(ids) for i, ids in enumerate(firsts) if ids},
+        {days[i]: n for i, n in enumerate(counts) if n},
+        min(found, cap),
+        found > cap,
+    )
 
 
 def calendar_for(

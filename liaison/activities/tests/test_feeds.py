@@ -8,6 +8,8 @@ import icalendar
 import pytest
 from django.core.exceptions import ValidationError
 from django.urls import reverse
+from django.utils import translation
+from django.utils.translation import gettext
 
 from liaison.activities import feeds
 from liaison.activities.models import ActivityStatus, CalendarFeed
@@ -150,6 +152,60 @@ def test_a_long_arabic_title_is_folded_without_breaking_a_character(client, worl
     # then every line holds at most 75 octets, and the title reads back whole
     assert all(len(line) <= 75 for line in response.content.split(b"\r\n"))
     assert str(_events(response)[_uid(activity)]["SUMMARY"]) == title
+
+
+def test_shared_text_is_written_as_each_event_alone_would_write_it(client, world):
+    """The feed writes what events share (titles, summaries, facts, places) once and escapes the
+    description piece by piece: the lines must be those of the whole text, escaped and folded."""
+    # given a reader of Vietnamese, and activities that share their texts, which need escaping
+    # (a CR before the line break that follows, commas, semicolons, a backslash, a control
+    # character), run long, and fall back to English where Vietnamese is blank
+    mofa, _ = world
+    user = make_user(org=mofa, language="vi")
+    vietnam = Country.objects.get(code="VN")
+    summaries = [
+        "Hai bên trao đổi, thống nhất; ký kết \\ biên bản\r",
+        "Line one\r\nline two\x07, end",
+        "Hợp tác kinh tế và văn hoá " * 6,
+        "",
+    ]
+    made = [
+        make_activity(
+            "Talks, round; two",
+            title_vi="" if i % 3 else "Hội đàm về hợp tác kinh tế, văn hoá và giáo dục giữa hai nước",
+            summary_en=summary if i % 2 else "",
+            summary_vi=summary if not i % 2 else "",
+            venue="Hall 1; floor 2" if i % 4 else "",
+            country=vietnam,
+            lead=mofa,
+            starts_at=at(2024, 5, 1 + i, 9),
+        )
+        for i, summary in enumerate(summaries * 3)
+    ]
+    # when their feed is fetched
+    response = _fetch(client, _feed_for(user))
+    body = response.content.decode()
+    assert all(len(line) <= 75 for line in response.content.split(b"\r\n"))
+    # then each event's lines are those of its own text, escaped and folded whole
+    lead = feeds.organisation_names(user, [mofa.pk], "vi")[mofa.pk]
+    with translation.override("vi"):
+        for a in made:
+            summary = a.summary_in("vi")
+            facts = (
+                f"{gettext('Kind')}: {a.get_kind_display()}\n{gettext('Status')}: {a.get_status_display()}\n"
+                f"{gettext('Lead organisation')}: {lead}\nhttp://testserver/activities/{a.pk}/"
+            )
+            description = f"{summary}\n\n{facts}" if summary else facts
+            location = ", ".join(p for p in (a.venue, vietnam.name_in("vi")) if p)
+            for line in (
+                feeds.fold("SUMMARY:" + feeds.escape_text(a.title_in("vi"))),
+                feeds.fold("DESCRIPTION:" + feeds.escape_text(description)),
+                feeds.fold("LOCATION:" + feeds.escape_text(location)),
+            ):
+                assert f"\r\n{line}\r\n" in body
+    # and the CR before a line break is one line break, as an iCalendar reader reads it
+    first = str(_events(response)[_uid(made[0])]["DESCRIPTION"])
+    assert first.startswith("Hai bên trao đổi, thống nhất; ký kết \\ biên bản\n\n")
 
 
 def test_a_feed_does_not_name_a_lead_organisation_its_user_may_not_read(client, world):
