@@ -8,7 +8,7 @@ always the length of the list behind it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from django.conf import settings
@@ -118,9 +118,9 @@ def visible_activities(user: Any, *, sharing: bool = True) -> QuerySet[Activity]
 def to_count_first(user: Any, filters: ActivityFilters) -> QuerySet[Activity] | None:
     """The part of `filtered(user, filters)` a capped count reads first (`htmx.capped_count`), when
     cheaper: the activities the user reads through their roles or clearance, not through shares.
-    Not with the filters that look records up first (a name, a person, an organisation): they would
-    be looked up twice."""
-    if filters.q.strip() or filters.person is not None or filters.organisation is not None:
+    Only for the whole register (no filter): a filtered list is mostly under the cap, and the
+    first count would come short and the whole be counted as well."""
+    if replace(filters, sort=ActivityFilters.sort) != ActivityFilters():
         return None
     return filtered(user, filters, sharing=False) if sharing_widens(user, Activity) else None
 
