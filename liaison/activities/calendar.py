@@ -417,14 +417,18 @@ def day_url(day: dt.date, filters: ActivityFilters) -> str:
     return f"{reverse('activities:calendar')}?{urlencode(params + filter_params(window_filters(filters)))}"
 
 
-def utc_text(column: str, vendor: str) -> Any:
+def utc_text(column: str, vendor: str, *, compact: bool = False) -> Any:
     """A datetime column as the text of its UTC time, "YYYY-MM-DD HH:MM:SS[.ffffff]" (`read_utc`
     reads it back), for rows read by the thousand: the drivers' own datetime conversion costs
     more than the rest of such a row (psycopg over a microsecond a value, SQLite's converter a
-    parse and a settings lookup). Elsewhere than PostgreSQL and SQLite, the column itself."""
+    parse and a settings lookup). `compact`: as iCalendar writes a UTC time, "YYYYMMDDTHHMMSSZ".
+    Elsewhere than PostgreSQL and SQLite, the column itself."""
     if vendor == "postgresql":
         at_utc = Func(F(column), template="(%(expressions)s AT TIME ZONE 'UTC')")
-        return Func(at_utc, Value("YYYY-MM-DD HH24:MI:SS.US"), function="to_char", output_field=TextField())
+        pattern = 'YYYYMMDD"T"HH24MISS"Z"' if compact else "YYYY-MM-DD HH24:MI:SS.US"
+        return Func(at_utc, Value(pattern), function="to_char", output_field=TextField())
+    if vendor == "sqlite" and compact:
+        return Func(Value("%Y%m%dT%H%M%SZ"), F(column), function="strftime", output_field=TextField())
     if vendor == "sqlite":  # text already: Django writes UTC there
         return Cast(column, TextField())
     return F(column)

@@ -487,18 +487,10 @@ def _computed(language: str, vendor: str) -> dict[str, Any]:
 def _moments(vendor: str) -> dict[str, Any]:
     """The start and end as `calendar.utc_text`, the last change as "YYYYMMDDTHHMMSSZ" (`_utc`;
     elsewhere than SQLite and PostgreSQL, the datetime, which `feed_rows` then writes so)."""
-    modified: Any = F("updated_at")
-    if vendor == "postgresql":
-        at_utc = Func(F("updated_at"), template="(%(expressions)s AT TIME ZONE 'UTC')")
-        pattern = Value('YYYYMMDD"T"HH24MISS"Z"')
-        modified = Func(at_utc, pattern, function="to_char", output_field=TextField())
-    elif vendor == "sqlite":
-        pattern = Value("%Y%m%dT%H%M%SZ")
-        modified = Func(pattern, F("updated_at"), function="strftime", output_field=TextField())
     return {
         "feed_starts": utc_text("starts_at", vendor),
         "feed_ends": utc_text("ends_at", vendor),
-        "feed_modified": modified,
+        "feed_modified": utc_text("updated_at", vendor, compact=True),
     }
 
 

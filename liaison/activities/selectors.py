@@ -299,6 +299,14 @@ class ActivityDetail:
         return self.sites_total > len(self.sites)
 
 
+def page_detail(user: Any, activity: Activity, *, whole: bool = False) -> ActivityDetail:
+    """`activity_detail` as the detail page and its sections show it: the first MEMBERS_SHOWN
+    members of each delegation and SITES_SHOWN sites, or every one (`whole`)."""
+    if whole:
+        return activity_detail(user, activity)
+    return activity_detail(user, activity, members_shown=MEMBERS_SHOWN, sites_shown=SITES_SHOWN)
+
+
 def activity_detail(
     user: Any, activity: Activity, *, members_shown: int | None = None, sites_shown: int | None = None
 ) -> ActivityDetail:

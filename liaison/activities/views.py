@@ -52,12 +52,8 @@ def activity_list(request: HttpRequest) -> HttpResponse:
 @login_required
 def activity_detail(request: HttpRequest, activity_id: int) -> HttpResponse:
     activity = get_activity_for_user(request.user, activity_id, request=request)
-    if request.GET.get("all") == "1":  # every member and site ("More…" without HTMX)
-        detail = selectors.activity_detail(request.user, activity)
-    else:
-        detail = selectors.activity_detail(
-            request.user, activity, members_shown=selectors.MEMBERS_SHOWN, sites_shown=selectors.SITES_SHOWN
-        )
+    # ?all=1: every member and site ("More…" without HTMX).
+    detail = selectors.page_detail(request.user, activity, whole=request.GET.get("all") == "1")
     editable = can_change(request.user, activity)
     context: dict[str, Any] = {
         "activity": activity,

@@ -26,7 +26,6 @@ from django.db.models import Model
 from django.forms import Form
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import reverse
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
@@ -73,6 +72,7 @@ from liaison.core.audit import plain
 from liaison.core.models import StaleRecordError
 from liaison.core.versioning import changes_since, check_version
 from liaison.directory.models import Organisation, Person
+from liaison.directory.rows import url_maker
 from liaison.directory.selectors import PersonFilters, person_list_for_user
 from liaison.directory.views_manage import CONFLICT_MESSAGE, apply_service_errors
 
@@ -127,26 +127,16 @@ def section_context(user: Any, detail: selectors.ActivityDetail) -> dict[str, An
     return {"decidable": decidable}
 
 
-# A number no part has: reversed in its place, then replaced by each part's id.
-_PLACEHOLDER = "987654321"
-
-
-def _url_maker(view: str, *args: int) -> Callable[[int], str]:
-    """`pk -> reverse(view, args=[*args, pk])`, reversing once per page instead of once per row."""
-    before, after = reverse(view, args=[*args, _PLACEHOLDER]).rsplit(_PLACEHOLDER, 1)
-    return lambda pk: f"{before}{pk}{after}"
-
-
 def _row_urls(detail: selectors.ActivityDetail) -> None:
     """The addresses each row of the sections links to (`<row>.<name>_url`), for the long lists
     (members, stops, chairs and speakers, sites): a `{% url %}` per row costs more than the row."""
     a = detail.activity.pk
-    person = _url_maker("directory:person-detail")
+    person = url_maker("directory:person-detail")
     member_edit, member_remove = (
-        _url_maker("activities:member-edit", a),
-        _url_maker("activities:member-remove", a),
+        url_maker("activities:member-edit", a),
+        url_maker("activities:member-remove", a),
     )
-    stop_remove = _url_maker("activities:stop-remove", a)
+    stop_remove = url_maker("activities:stop-remove", a)
     for d in detail.delegations:
         for m in d.shown_members:  # type: ignore[attr-defined]
             m.person_url, m.edit_url, m.remove_url = (
@@ -156,11 +146,11 @@ def _row_urls(detail: selectors.ActivityDetail) -> None:
             )
         for stop in d.stops.all():
             stop.remove_url = stop_remove(stop.pk)  # type: ignore[attr-defined]
-    participant_remove = _url_maker("activities:session-person-remove", a)
+    participant_remove = url_maker("activities:session-person-remove", a)
     for session in detail.sessions:
         for p in session.participants.all():
             p.remove_url = participant_remove(p.pk)  # type: ignore[attr-defined]
-    site_edit, site_delete = _url_maker("activities:site-edit", a), _url_maker("activities:site-delete", a)
+    site_edit, site_delete = url_maker("activities:site-edit", a), url_maker("activities:site-delete", a)
     for site in detail.sites:
         site.edit_url, site.delete_url = site_edit(site.pk), site_delete(site.pk)  # type: ignore[attr-defined]
 
@@ -175,12 +165,7 @@ def _section_response(
     whole: bool = False,
 ) -> HttpResponse:
     """The section as the detail page shows it (long lists cut short), or `whole`."""
-    if whole:
-        detail = selectors.activity_detail(request.user, activity)
-    else:
-        detail = selectors.activity_detail(
-            request.user, activity, members_shown=selectors.MEMBERS_SHOWN, sites_shown=selectors.SITES_SHOWN
-        )
+    detail = selectors.page_detail(request.user, activity, whole=whole)
     context = {
         "activity": activity,
         "detail": detail,

@@ -50,10 +50,10 @@ POSITION_COLUMNS = tuple(f for f in LIST_POSITION_FIELDS if f not in ("version",
 _PLACEHOLDER = 987654321
 
 
-def url_maker(view: str) -> Callable[[int], str]:
-    """`pk -> reverse(view, args=[pk])`, reversing once instead of once per row."""
-    pattern = reverse(view, args=[_PLACEHOLDER])
-    before, after = pattern.split(str(_PLACEHOLDER), 1)
+def url_maker(view: str, *args: int) -> Callable[[int], str]:
+    """`pk -> reverse(view, args=[*args, pk])`, reversing once instead of once per row."""
+    pattern = reverse(view, args=[*args, _PLACEHOLDER])
+    before, after = pattern.rsplit(str(_PLACEHOLDER), 1)
     return lambda pk: f"{before}{pk}{after}"
 
 

@@ -33,22 +33,22 @@ def visible_members(user: Any) -> QuerySet[Member]:
     return access.visible(user, Member.objects.all())
 
 
-def responsible_branches(user: Any, *, levels: int | None = None) -> QuerySet[Branch]:
+def responsible_branches(user: Any, *, near: bool = False) -> QuerySet[Branch]:
     """Branches the user answers for: those of their organisations and below (all, for a superuser),
-    that they may read. With `levels` (0 or 1), only their organisations' own branches (0) and the
-    branches directly below them (1): found through the parent index, not by testing the path of
-    every organisation below (for a committee officer, tens of thousands)."""
+    that they may read. With `near`, only their organisations' own branches and those directly below
+    (a superuser's: the top two levels), found through the parent index rather than by testing the
+    path of every organisation below (for a committee officer, tens of thousands)."""
     from liaison.directory.models import Organisation
 
     p = access.principal_for(user)
     branches = Branch.objects.filter(access.visible_q(user, Organisation, prefix="organisation__"))
     if p.is_superuser:
-        return branches if levels is None else branches.filter(organisation__depth__lte=levels)
-    if levels is None:
+        return branches.filter(organisation__depth__lte=1) if near else branches
+    if not near:
         return branches.filter(access.paths_q("organisation__path", [s.path for s in p.scopes]))
     tops = [s.organisation_id for s in p.scopes]
-    near = Q(pk__in=tops) | Q(parent_id__in=tops) if levels >= 1 else Q(pk__in=tops)
-    return branches.filter(organisation_id__in=Organisation._base_manager.filter(near).values("pk"))
+    units = Organisation._base_manager.filter(Q(pk__in=tops) | Q(parent_id__in=tops)).values("pk")
+    return branches.filter(organisation_id__in=units)
 
 
 def _posted_now(day: dt.date) -> Q:

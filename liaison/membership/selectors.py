@@ -4,7 +4,7 @@ access policy, filtered, in a constant number of queries per page."""
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from django.db.models import Q, QuerySet
@@ -59,14 +59,6 @@ class MemberFilters:
     posted: bool | None = None  # posted abroad on `day`
     dossier: str = ""  # a DossierStatus, or NOT_DIGITISED (not started or in progress)
     day: dt.date | None = None
-    _matched: list[int] | None = field(default=None, init=False, repr=False, compare=False)
-
-    def matched(self) -> list[int]:
-        """The ids the name matcher finds for `q` (looked up once per filters)."""
-        if self._matched is None:
-            found = name_index.lookup(kind=NAME_KIND, query=self.q, limit=200)
-            self._matched = [match.key for match in found]
-        return self._matched
 
 
 def members(user: Any, filters: MemberFilters | None = None, *, sharing: bool = True) -> QuerySet[Member]:
@@ -89,7 +81,8 @@ def members(user: Any, filters: MemberFilters | None = None, *, sharing: bool = 
     elif f.dossier:
         rows = rows.filter(dossier__status=f.dossier)
     if f.q.strip():
-        rows = rows.filter(pk__in=f.matched())
+        ids = [match.key for match in name_index.lookup(kind=NAME_KIND, query=f.q, limit=200)]
+        rows = rows.filter(pk__in=ids)
     return rows.order_by("sort_name", "id")
 
 

@@ -73,7 +73,7 @@ OPTIONS = 200
 
 
 def _branch_options(user: Any) -> list[tuple[int, str]]:
-    branches = checks.responsible_branches(user, levels=1)
+    branches = checks.responsible_branches(user, near=True)
     return list(
         branches.order_by("organisation__path").values_list("pk", "organisation__sort_name")[:OPTIONS]
     )
