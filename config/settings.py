@@ -127,6 +127,14 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         f"PRAGMA cache_size=-{int(os.environ.get('SQLITE_CACHE_MB', '64')) * 1024};",
         "transaction_mode": "IMMEDIATE",
     }
+elif DATABASES["default"]["ENGINE"] == "django.db.backends.postgresql":
+    # The planner's price of a random page read against a sequential one. PostgreSQL's default (4)
+    # is for spinning disks; on SSDs, or with the working set in memory, index lookups cost about
+    # what a sequential read does, and with the default the planner hashes whole tables (every
+    # organisation, every share) where a few hundred index lookups answer (see docs/configuration.md).
+    page_cost = os.environ.get("POSTGRES_RANDOM_PAGE_COST", "1.1").strip()
+    if page_cost:
+        DATABASES["default"].setdefault("OPTIONS", {})["options"] = f"-c random_page_cost={float(page_cost)}"
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}

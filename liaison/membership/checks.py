@@ -42,13 +42,19 @@ def responsible_branches(user: Any, *, near: bool = False) -> QuerySet[Branch]:
 
     p = access.principal_for(user)
     branches = Branch.objects.filter(access.visible_q(user, Organisation, prefix="organisation__"))
-    if p.is_superuser:
-        return branches.filter(organisation__depth__lte=1) if near else branches
     if not near:
+        if p.is_superuser:
+            return branches
         return branches.filter(access.paths_q("organisation__path", [s.path for s in p.scopes]))
-    tops = [s.organisation_id for s in p.scopes]
-    units = Organisation._base_manager.filter(Q(pk__in=tops) | Q(parent_id__in=tops)).values("pk")
-    return branches.filter(organisation_id__in=units)
+    organisations = Organisation._base_manager.order_by()
+    if p.is_superuser:
+        tops = list(organisations.filter(parent_id__isnull=True).values_list("pk", flat=True))
+    else:
+        tops = [s.organisation_id for s in p.scopes]
+    # The units' ids are read first (a few hundred): as a subquery, PostgreSQL walked every
+    # organisation in path order to find them (50,000 organisations: 65 ms → 1 ms).
+    units = organisations.filter(Q(pk__in=tops) | Q(parent_id__in=tops)).values_list("pk", flat=True)
+    return branches.filter(organisation_id__in=list(units))
 
 
 def _posted_now(day: dt.date) -> Q:

