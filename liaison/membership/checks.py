@@ -21,6 +21,7 @@ from liaison.core import access
 from liaison.membership.models import (
     PRESENT,
     Branch,
+    BranchLevel,
     DigitisedMonth,
     DossierStatus,
     Member,
@@ -36,24 +37,26 @@ def visible_members(user: Any) -> QuerySet[Member]:
 def responsible_branches(user: Any, *, near: bool = False) -> QuerySet[Branch]:
     """Branches the user answers for: those of their organisations and below (all, for a superuser),
     that they may read. With `near`, only their organisations' own branches and those directly below
-    (a superuser's: the top two levels), found through the parent index rather than by testing the
-    path of every organisation below (for a committee officer, tens of thousands)."""
+    (a superuser's: the committees), found through the parent index rather than by testing the path
+    of every organisation below (for a committee officer, tens of thousands)."""
     from liaison.directory.models import Organisation
 
     p = access.principal_for(user)
     branches = Branch.objects.filter(access.visible_q(user, Organisation, prefix="organisation__"))
-    if not near:
-        if p.is_superuser:
-            return branches
-        return branches.filter(access.paths_q("organisation__path", [s.path for s in p.scopes]))
-    organisations = Organisation._base_manager.order_by()
     if p.is_superuser:
-        tops = list(organisations.filter(parent_id__isnull=True).values_list("pk", flat=True))
-    else:
-        tops = [s.organisation_id for s in p.scopes]
+        # Branch trees start below ministries and committees of the directory, several levels
+        # down: the top of the organisation tree holds none. The committees head them.
+        return branches.filter(level=BranchLevel.COMMITTEE) if near else branches
+    if not near:
+        return branches.filter(access.paths_q("organisation__path", [s.path for s in p.scopes]))
+    tops = [s.organisation_id for s in p.scopes]
     # The units' ids are read first (a few hundred): as a subquery, PostgreSQL walked every
     # organisation in path order to find them (50,000 organisations: 65 ms → 1 ms).
-    units = organisations.filter(Q(pk__in=tops) | Q(parent_id__in=tops)).values_list("pk", flat=True)
+    units = (
+        Organisation._base_manager.order_by()
+        .filter(Q(pk__in=tops) | Q(parent_id__in=tops))
+        .values_list("pk", flat=True)
+    )
     return branches.filter(organisation_id__in=list(units))
 
 

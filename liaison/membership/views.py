@@ -68,7 +68,7 @@ def can_add_members(user: Any) -> bool:
 
 # The branch filter offers at most OPTIONS branches: for a reader with roles, their organisations'
 # branches and those directly below (the filter includes every branch below the one chosen); for a
-# superuser, the top two levels. A thousand options cost ~20 ms to render.
+# superuser, the committees. A thousand options cost ~20 ms to render.
 OPTIONS = 200
 OPTIONS_READ = 5000  # the branches read to choose them from (a unit's children rarely reach it)
 
