@@ -33,11 +33,9 @@ import icalendar
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import connections, router, transaction
-from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import BooleanField, F, Func, IntegerField, Prefetch, Q, QuerySet, TextField, Value
+from django.db.models import F, Func, IntegerField, Prefetch, Q, QuerySet, TextField, Value
 from django.db.models.functions import Coalesce, NullIf
 from django.db.models.lookups import In
-from django.db.models.sql.compiler import SQLCompiler
 from django.utils import timezone, translation
 from django.utils.dateparse import parse_date
 from django.utils.translation import gettext as _
@@ -52,6 +50,7 @@ from liaison.activities.models import (
     CalendarFeed,
 )
 from liaison.core.access import can_read, principal_for, visible
+from liaison.core.expressions import AnyOf
 from liaison.core.listed_names import ListedName
 from liaison.core.models import Pillar
 from liaison.directory.models import Organisation, OrganisationName, display_name
@@ -270,33 +269,6 @@ def feed_activities(feed: CalendarFeed, window: Window) -> QuerySet[Any]:
         )
     )
     return qs.filter(Q(lead_organisation_id__in=units) | Q(pk__in=sorted(co_organised)))
-
-
-class AnyOf(Func):
-    """`column = ANY(ids)` on PostgreSQL, the ids as one array parameter: the planner reads it
-    as the list `column__in=ids` writes, without a placeholder per id (a thousand ids cost
-    Django and psycopg some 10 ms to prepare one by one)."""
-
-    output_field = BooleanField()
-
-    def __init__(self, column: str, ids: Iterable[int]) -> None:
-        super().__init__(F(column))
-        # The array's text (psycopg writes a list of ints as slowly as one parameter each).
-        self.ids = "{" + ",".join(str(int(i)) for i in sorted(ids)) + "}"
-
-    def as_sql(
-        self,
-        compiler: SQLCompiler,
-        connection: BaseDatabaseWrapper,
-        function: str | None = None,
-        template: str | None = None,
-        arg_joiner: str | None = None,
-        **extra_context: Any,
-    ) -> tuple[str, tuple[str | int, ...]]:
-        if connection.vendor != "postgresql":
-            raise NotImplementedError("AnyOf is for PostgreSQL; use column__in elsewhere.")
-        column, params = compiler.compile(self.get_source_expressions()[0])
-        return f"{column} = ANY(%s::bigint[])", (*params, self.ids)
 
 
 def body_etag(body: bytes) -> str:

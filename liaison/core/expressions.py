@@ -5,7 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from django.db.models import Func, IntegerField
+from django.db.backends.base.base import BaseDatabaseWrapper
+from django.db.models import BooleanField, F, Func, IntegerField
+from django.db.models.sql.compiler import SQLCompiler
 
 
 class PositionIn(Func):
@@ -30,3 +32,30 @@ class PositionIn(Func):
             return f"array_position(%s::bigint[], {column})", [self.ids, *params]
         listed = "," + ",".join(map(str, self.ids)) + ","
         return f"instr(%s, ',' || {column} || ',')", [listed, *params]
+
+
+class AnyOf(Func):
+    """`column = ANY(ids)` on PostgreSQL, the ids as one array parameter: the planner reads it
+    as the list `column__in=ids` writes, without a placeholder per id (a thousand ids cost
+    Django and psycopg some 10 ms to prepare one by one)."""
+
+    output_field = BooleanField()
+
+    def __init__(self, column: str, ids: Iterable[int]) -> None:
+        super().__init__(F(column))
+        # The array's text (psycopg writes a list of ints as slowly as one parameter each).
+        self.ids = "{" + ",".join(str(int(i)) for i in sorted(ids)) + "}"
+
+    def as_sql(
+        self,
+        compiler: SQLCompiler,
+        connection: BaseDatabaseWrapper,
+        function: str | None = None,
+        template: str | None = None,
+        arg_joiner: str | None = None,
+        **extra_context: Any,
+    ) -> tuple[str, tuple[str | int, ...]]:
+        if connection.vendor != "postgresql":
+            raise NotImplementedError("AnyOf is for PostgreSQL; use column__in elsewhere.")
+        column, params = compiler.compile(self.get_source_expressions()[0])
+        return f"{column} = ANY(%s::bigint[])", (*params, self.ids)
