@@ -16,6 +16,23 @@ def _fast_password_hashing():
         yield
 
 
+@pytest.fixture(scope="session")
+def django_db_modify_db_settings(
+    django_db_modify_db_settings_parallel_suffix: None, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """SQLite's test database is a file of the test process, not Django's in-memory default.
+
+    In memory, the live server's threads would share the test's one connection, and a browser
+    test fails now and then ("bad parameter or other API misuse") when the page's requests and the
+    test's own queries meet on it. On a file, every thread has its own connection, as in
+    production. PostgreSQL is left as pytest-django sets it (one database per xdist worker)."""
+    from django.conf import settings
+
+    database = settings.DATABASES["default"]
+    if database["ENGINE"] == "django.db.backends.sqlite3":
+        database.setdefault("TEST", {})["NAME"] = str(tmp_path_factory.mktemp("database") / "test.sqlite3")
+
+
 @pytest.fixture(autouse=True)
 def _empty_cache():
     """Every test starts with an empty cache (cached reference lists, the matcher's cache)."""
