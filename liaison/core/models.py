@@ -285,6 +285,10 @@ class NameKey(models.Model):
         indexes = [
             # Covering: a lookup reads (entity, value) for a key from the index alone.
             models.Index(fields=["kind", "key", "entity_id", "value"], name="namekey_lookup"),
+            # Counting a key's names (name_index.key_frequencies, up to 2,001 each) walks this
+            # narrow index: on PostgreSQL a key's entries fit in a few deduplicated pages, where
+            # the covering index above spreads them over dozens (7.5 M keys: 54 MB against 837 MB).
+            models.Index(fields=["kind", "key"], name="namekey_count"),
             models.Index(fields=["kind", "entity_id"]),
         ]
 
