@@ -929,9 +929,9 @@ def measure_user(
 
         def member_list(make: Any = make, counter: Any = counter) -> None:
             filters = make(next(counter))[0]
-            queryset = selectors.members(user, filters)
-            list(selectors.member_rows(queryset)[:PAGE])
-            capped_count(queryset, first=selectors.members_to_count_first(user, filters))
+            listed = selectors.member_list(user, filters)
+            list(selectors.member_rows(listed.rows)[:PAGE])
+            capped_count(listed.count_from, first=listed.count_first)
 
         times, queries = _timed(member_list, list_repeat)
         out[f"member list: {variant} (selectors)"] = _summary(times, queries, LIST_TARGET_MS)

@@ -190,9 +190,9 @@ def list_members(
         dossier=dossier or "",
         day=timezone.localdate(),
     )
-    members = selectors.members(user, filters)
-    count, exact = capped_count(members, first=selectors.members_to_count_first(user, filters))
-    rows = list(selectors.member_rows(members)[offset : offset + limit])
+    listed = selectors.member_list(user, filters)
+    count, exact = capped_count(listed.count_from, first=listed.count_first)
+    rows = list(selectors.member_rows(listed.rows)[offset : offset + limit])
     return _page(count=count, exact=exact, limit=limit, offset=offset, items=_member_rows(user, rows))
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 from django.db.models import OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
@@ -62,8 +62,45 @@ class MemberFilters:
 
 def members(user: Any, filters: MemberFilters | None = None, *, sharing: bool = True) -> QuerySet[Member]:
     """The members the user may read, filtered, in list order (`sharing`: see `access.visible_q`)."""
-    f = filters or MemberFilters()
-    rows = access.visible(user, Member.objects.all(), sharing=sharing)
+    return _readable(user, _matching(filters or MemberFilters()), sharing=sharing)
+
+
+class MemberList(NamedTuple):
+    """A member list's rows and what its capped count reads (`htmx.capped_count`)."""
+
+    rows: QuerySet[Member]
+    count_from: QuerySet[Member]
+    count_first: QuerySet[Member] | None
+
+
+def member_list(user: Any, filters: MemberFilters) -> MemberList:
+    """`members(user, filters)`, and for its count the same members with the policy in its form for
+    counts and, when cheaper, a part to count first; the filters (the matcher's lookup of a name
+    among them) are read once for all three. For a reader whose filter tests no owner path (a
+    superuser; a narrow scope, read by ids), the policy has one form: the rows are counted.
+
+    The part: the members the user reads through their roles, not through shares. Only for the
+    lists that hold a large part of the register, where that part alone is likely to reach the cap:
+    for a name (at most 200 matches), a branch or a status other than active (a few per cent of a
+    register each), the first count would come short and the whole be counted as well."""
+    matching = _matching(filters)
+    rows = _readable(user, matching)
+    if not access.sharing_widens(user, Member):
+        return MemberList(rows, rows, None)
+    broad = not filters.q.strip() and filters.branch is None and filters.status in ("", MemberStatus.ACTIVE)
+    first = _readable(user, matching, sharing=False, counting=True) if broad else None
+    return MemberList(rows, _readable(user, matching, counting=True), first)
+
+
+def _readable(
+    user: Any, rows: QuerySet[Member], *, sharing: bool = True, counting: bool = False
+) -> QuerySet[Member]:
+    return access.visible(user, rows, sharing=sharing, counting=counting).order_by("sort_name", "id")
+
+
+def _matching(f: MemberFilters) -> QuerySet[Member]:
+    """The members the filters select, before the access policy."""
+    rows = Member.objects.all()
     if f.branch is not None:
         rows = rows.filter(_placed_below(f.branch))
     if f.status:
@@ -82,19 +119,7 @@ def members(user: Any, filters: MemberFilters | None = None, *, sharing: bool = 
     if f.q.strip():
         ids = [match.key for match in name_index.lookup(kind=NAME_KIND, query=f.q, limit=200)]
         rows = rows.filter(pk__in=ids)
-    return rows.order_by("sort_name", "id")
-
-
-def members_to_count_first(user: Any, filters: MemberFilters) -> QuerySet[Member] | None:
-    """The part of `members(user, filters)` a capped count reads first (`htmx.capped_count`), when
-    cheaper: the members the user reads through their roles, not through shares. Only for the
-    lists that hold a large part of the register, where that part alone is likely to reach the cap:
-    for a name (at most 200 matches), a branch or a status other than active (a few per cent of a
-    register each), the first count would come short and the whole be counted as well."""
-    broad = not filters.q.strip() and filters.branch is None and filters.status in ("", MemberStatus.ACTIVE)
-    if not broad or not access.sharing_widens(user, Member):
-        return None
-    return members(user, filters, sharing=False)
+    return rows
 
 
 # A branch with at most this many branches below it filters the list by their ids (the database

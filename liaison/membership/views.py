@@ -85,9 +85,9 @@ def _branch_options(user: Any) -> list[tuple[int, str]]:
 @require_GET
 def member_list(request: HttpRequest) -> HttpResponse:
     filters, given = member_filters(request.user, request.GET)
-    queryset = selectors.members(request.user, filters)
-    first = selectors.members_to_count_first(request.user, filters)
-    page = paginate(request, selectors.member_rows(queryset), count_from=queryset, count_first=first)
+    listed = selectors.member_list(request.user, filters)
+    rows = selectors.member_rows(listed.rows)
+    page = paginate(request, rows, count_from=listed.count_from, count_first=listed.count_first)
     branch_options = _branch_options(request.user)
     context = {
         "page": page,

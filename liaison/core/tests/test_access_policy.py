@@ -182,10 +182,12 @@ def test_can_visible_and_get_for_user_agree_with_the_documented_rules(
         # when the policy is asked per object, as a queryset filter, and through get_for_user
         per_object = can(user, record)
         in_queryset = visible(user, _qs(model_key), action=action).filter(pk=record.pk).exists()
+        counted = visible(user, _qs(model_key), action=action, counting=True).filter(pk=record.pk).exists()
         fetched = _get_ok(user, model_key, record.pk, action)
-        # then all three agree with the documented rule
-        assert (per_object, in_queryset, fetched) == (want, want, want), (
-            f"{action}: can()={per_object}, visible()={in_queryset}, get_for_user={fetched}, expected {want}"
+        # then all four agree with the documented rule
+        assert (per_object, in_queryset, counted, fetched) == (want, want, want, want), (
+            f"{action}: can()={per_object}, visible()={in_queryset}, visible(counting)={counted}, "
+            f"get_for_user={fetched}, expected {want}"
         )
     # and may they create a record of this classification owned by the same organisation?
     assert can_create(user, owner=record.owner, classification=classification) == expected_create(
@@ -206,6 +208,8 @@ def test_without_sharing_the_filter_leaves_out_exactly_what_is_read_through_shar
             record = tree.records[(model_key, classification)]
             reads = visible(user, _qs(model_key)).filter(pk=record.pk).exists()
             subset = visible(user, _qs(model_key), sharing=False).filter(pk=record.pk).exists()
+            counted = visible(user, _qs(model_key), sharing=False, counting=True).filter(pk=record.pk)
+            assert counted.exists() == subset, (role, clearance, position, classification)
             through_shares = position in _COVER_SHARED and position not in _COVER_OWNER
             want = reads and not (through_shares and classification == Classification.RESTRICTED)
             assert subset == want, (role, clearance, position, classification)

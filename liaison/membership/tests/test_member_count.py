@@ -33,9 +33,13 @@ def _count(user: Any, cap: int, q: str = "") -> tuple[tuple[int, bool], list[str
     user = type(user).objects.get(pk=user.pk)  # a fresh principal
     filters = selectors.MemberFilters(q=q)
     with CaptureQueriesContext(connection) as captured:
-        first = selectors.members_to_count_first(user, filters)
-        counted = capped_count(selectors.members(user, filters), cap, first=first)
+        listed = selectors.member_list(user, filters)
+        counted = capped_count(listed.count_from, cap, first=listed.count_first)
     return counted, [query["sql"] for query in captured.captured_queries]
+
+
+def _first(user: Any, filters: selectors.MemberFilters) -> Any:
+    return selectors.member_list(user, filters).count_first
 
 
 def _shared_member(register: Register) -> Member:
@@ -52,7 +56,7 @@ def test_the_count_includes_members_shared_with_the_reader(register: Register, w
     _shared_member(register)
     officer = make_officer(register.home, role=access.Role.VIEWER)
 
-    assert selectors.members_to_count_first(officer, selectors.MemberFilters()) is not None
+    assert _first(officer, selectors.MemberFilters()) is not None
     (count, exact), _ = _count(officer, cap=100)
     assert (count, exact) == (4, True)  # three at Hà Nội, one shared; not the other one in Paris
     assert count == selectors.members(officer).count()
@@ -73,15 +77,15 @@ def test_the_count_stops_at_the_cap_on_the_members_read_through_roles(register: 
 
 def test_no_first_count_where_it_would_not_be_cheaper(register: Register) -> None:
     officer = make_officer(register.home, role=access.Role.VIEWER)
-    assert selectors.members_to_count_first(officer, selectors.MemberFilters()) is None  # ids listed
-    assert selectors.members_to_count_first(register.root, selectors.MemberFilters()) is None  # everything
+    assert _first(officer, selectors.MemberFilters()) is None  # ids listed
+    assert _first(register.root, selectors.MemberFilters()) is None  # everything
 
 
 def test_no_first_count_for_the_lists_that_hold_a_small_part_of_the_register(
     register: Register, wide: None
 ) -> None:
     officer = make_officer(register.home, role=access.Role.VIEWER)
-    first = selectors.members_to_count_first
+    first = _first
     assert first(officer, selectors.MemberFilters(status=MemberStatus.ACTIVE)) is not None
     assert first(officer, selectors.MemberFilters(status=MemberStatus.SUSPENDED)) is None
     assert first(officer, selectors.MemberFilters(branch=register.hanoi)) is None
@@ -139,3 +143,19 @@ def test_a_filter_that_matches_nothing_counts_nothing_with_a_first_count(registe
     nothing = Member.objects.filter(pk__in=[])
     assert capped_count(nothing, 5, first=nothing) == (0, True)
     assert capped_count(Member.objects.all(), 5, first=nothing) == (1, True)
+
+
+def test_the_list_asks_the_matcher_once_for_its_rows_and_its_counts(
+    register: Register, wide: None, monkeypatch: Any
+) -> None:
+    from liaison.core import name_index
+
+    make_member("Lê Văn Đếm", branch=register.hanoi)
+    officer = make_officer(register.home, role=access.Role.VIEWER)
+    calls = []
+    lookup = name_index.lookup
+    monkeypatch.setattr(name_index, "lookup", lambda **kw: calls.append(kw) or lookup(**kw))
+    listed = selectors.member_list(officer, selectors.MemberFilters(q="Lê Văn Đếm"))
+    assert capped_count(listed.count_from, 100, first=listed.count_first) == (1, True)
+    assert listed.rows.count() == 1
+    assert len(calls) == 1

@@ -198,10 +198,11 @@ BUDGETS = {
     # the organisation (the policy), the branch (organisation, country, mission, secretary); the
     # count, the rows; the organisation's names
     "branch-detail": 8 + NARROW,
-    # the member (branch, attachment, posting joined); names, placements, postings, transfers and
-    # their documents, events, status log, dossier; the history
-    "member-detail": 13 + NARROW,
+    # the member (owner, branch, attachment, posting joined; the policy asked of it, no list of
+    # ids); names, placements, postings, transfers and their documents, events, status log,
+    # dossier; the history
+    "member-detail": 13,
     # the member; the view recorded: the dossier, its member (the audit's subject), the event;
     # the dossier again, its files
-    "dossier": 7 + NARROW,
+    "dossier": 7,
 }
