@@ -368,7 +368,7 @@ class Stages:
 
 def timed_parts() -> dict[str, float]:
     """Wrap the parts of the bulk write to see where its time goes."""
-    from liaison.membership import import_members, import_write, placements
+    from liaison.membership import counters, import_members, import_write
 
     parts: dict[str, float] = {}
 
@@ -387,7 +387,7 @@ def timed_parts() -> dict[str, float]:
     wrap(import_write, "insert", "records (COPY / executemany)")
     wrap(import_write, "audit_creates", "their audit events")
     wrap(import_members, "_index_names", "name keys")
-    wrap(placements, "refresh_sizes", "branch sizes")
+    wrap(counters, "refresh", "branch sizes (counters)")
     return parts
 
 

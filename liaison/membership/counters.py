@@ -18,7 +18,9 @@ including the bulk paths (import, demo, benchmark).
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 
 from django.db import transaction
 from django.db.models import Count, Q
@@ -30,10 +32,37 @@ from liaison.membership.models import PRESENT, Branch, DigitisedMonth, DossierSt
 DIGITISED = Q(dossier__status=DossierStatus.DIGITISED)
 CHUNK = 500
 
+# The branches to recount when the current `deferred()` block ends (None: none open).
+_pending: ContextVar[set[int] | None] = ContextVar("membership_counters_pending", default=None)
+
+
+@contextmanager
+def deferred() -> Iterator[None]:
+    """Within the block, `refresh` notes the branches and recounts each once, when the block ends.
+
+    For many changes in one transaction (an import's updated rows): each row's status refresh
+    and dossier change would otherwise recount its branch, twice a row. Until the block ends the
+    counters lag behind the members; nothing within it reads them. Nested blocks join the outer."""
+    if _pending.get() is not None:
+        yield
+        return
+    pending: set[int] = set()
+    token = _pending.set(pending)
+    try:
+        yield
+    finally:
+        _pending.reset(token)
+    refresh(pending)
+
 
 def refresh(branch_ids: Iterable[int | None]) -> None:
-    """Recount these branches' counters and monthly tallies from their members; write what changed."""
+    """Recount these branches' counters and monthly tallies from their members; write what changed
+    (within a `deferred()` block, when it ends)."""
     ids = sorted({pk for pk in branch_ids if pk is not None})
+    pending = _pending.get()
+    if pending is not None:
+        pending.update(ids)
+        return
     for start in range(0, len(ids), CHUNK):
         with transaction.atomic():
             _refresh_chunk(ids[start : start + CHUNK])
@@ -75,14 +104,17 @@ def _refresh_chunk(chunk: list[int]) -> None:
                 Branch, pk, member_count=members, present_count=n, digitised_count=digitised, kept_count=own
             )
     present = Member.objects.filter(branch_id__in=chunk, status__in=PRESENT)
+    # The dossier's status is tested in the count, not in the WHERE clause: given it there, SQLite
+    # walks every digitised dossier of the register by the (status, digitised_on) index to find
+    # the few of these branches (100,000 members: 200 ms for one branch, 2 ms from its members).
     months = (
-        present.filter(DIGITISED, dossier__digitised_on__isnull=False)
+        present.filter(dossier__digitised_on__isnull=False)
         .annotate(month=TruncMonth("dossier__digitised_on"))
         .values_list("branch_id", "month")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk", filter=DIGITISED))
         .order_by()
     )
-    wanted = {(branch_id, month): n for branch_id, month, n in months}
+    wanted = {(branch_id, month): n for branch_id, month, n in months if n}
     have = {
         (branch_id, month): (pk, n)
         for pk, branch_id, month, n in DigitisedMonth.objects.filter(branch_id__in=chunk).values_list(

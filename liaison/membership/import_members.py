@@ -712,10 +712,12 @@ def write_members(user: Any, report: ImportReport, progress: Progress = no_progr
                 )
             )
             return
-    for done, plan in enumerate(changed, start=len(new)):
-        if done % 100 == 0:
-            progress("write", done, total)
-        _update_row(user, plan, report.errors)
+    # The branches of the changed members are recounted once, after the last row.
+    with counters.deferred():
+        for done, plan in enumerate(changed, start=len(new)):
+            if done % 100 == 0:
+                progress("write", done, total)
+            _update_row(user, plan, report.errors)
     progress("write", total, total)
 
 

@@ -96,6 +96,35 @@ def test_counters_follow_members_statuses_and_dossiers(register):
     assert stored() == recounted()
 
 
+def test_deferred_counters_are_recounted_once_when_the_block_ends(register, monkeypatch):
+    a = make_member(branch=register.hanoi)
+    b = make_member(branch=register.hanoi)
+    recounts = []
+    original = counters._refresh_chunk
+
+    def counting(chunk):
+        recounts.append(sorted(chunk))
+        original(chunk)
+
+    monkeypatch.setattr(counters, "_refresh_chunk", counting)
+    with counters.deferred():
+        digitise(register, a)
+        services.record_event(by=register.root, member=b, kind=EventKind.LEFT, on=TODAY)
+        with counters.deferred():  # a nested block joins the outer one
+            digitise(register, b, on=LAST_MONTH)
+        # within the block the counters lag behind the members
+        assert recounts == []
+        assert Branch.objects.get(pk=register.hanoi.pk).digitised_count == 0
+    # the branch is recounted once, when the outer block ends
+    assert recounts == [[register.hanoi.pk]]
+    assert stored() == recounted()
+    # an error inside the block recounts nothing (its transaction is rolled back)
+    with pytest.raises(RuntimeError), counters.deferred():
+        counters.refresh([register.hue.pk])
+        raise RuntimeError
+    assert recounts == [[register.hanoi.pk]]
+
+
 def test_the_tables_of_the_checks_page_read_the_counters(register):
     a = make_member(branch=register.hanoi)
     make_member(branch=register.hanoi)

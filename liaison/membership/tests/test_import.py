@@ -16,6 +16,7 @@ from liaison.membership import importing
 from liaison.membership.import_columns import read_table
 from liaison.membership.models import (
     Branch,
+    DigitisedMonth,
     Dossier,
     DossierStatus,
     EventKind,
@@ -307,6 +308,10 @@ def test_a_changed_row_updates_the_member_through_the_services(register):
     assert member.posting.country.code == "FR"
     assert Dossier.objects.get(member=member).status == DossierStatus.DIGITISED
     assert AuditEvent.objects.filter(subject_id=str(member.pk), via="import", action="update").exists()
+    # and the branch's counters, recounted once after the last row, follow the digitised dossier
+    branch = Branch.objects.get(pk=register.hanoi.pk)
+    assert (branch.present_count, branch.digitised_count) == (1, 1)
+    assert DigitisedMonth.objects.get(branch=branch).month == dt.date(2021, 2, 1)
     # and a later file that ends the posting changes that posting, not a new one
     rows[0]["posting_end"] = "2022-12-31"
     report = run(register.root, rows, commit=True)
