@@ -41,8 +41,17 @@ def main() -> None:
     parser.add_argument(
         "--only", default="", help="restrict the listing to functions whose file matches this"
     )
+    parser.add_argument(
+        "--phase",
+        action="append",
+        default=[],
+        metavar="MODULE:FUNCTION",
+        help="also time this function per request, unprofiled (repeatable; patched where it is "
+        "looked up, e.g. liaison.activities.views:_warnings)",
+    )
     opts = parser.parse_args()
     common.setup_django()
+    phases = {name: _timed_phase(name) for name in opts.phase}
 
     from django.db import connection
     from django.test import Client
@@ -77,6 +86,8 @@ def main() -> None:
 
     def once() -> tuple[float, float, int]:
         sql_time[0], queries[0] = 0.0, 0
+        for spent in phases.values():
+            spent.append(0.0)
         started = time.perf_counter()
         with connection.execute_wrapper(timing):
             response = client.get(opts.path, headers=headers)
@@ -89,6 +100,8 @@ def main() -> None:
 
     once(), once()  # warm-up: caches, compiled templates, translations
     statements.clear()
+    for spent in phases.values():
+        spent.clear()
     runs = [once() for _ in range(opts.repeat)]
     total = statistics.median(r[0] for r in runs) * 1000
     sql = statistics.median(r[1] for r in runs) * 1000
@@ -96,6 +109,8 @@ def main() -> None:
         f"{opts.path}: median {total:.1f} ms per request, of which SQL {sql:.1f} ms "
         f"({runs[0][2]} queries), Python {total - sql:.1f} ms"
     )
+    for name, spent in phases.items():
+        print(f"  {statistics.median(spent) * 1000:7.1f} ms in {name} (median per request, SQL included)")
     slowest: dict[str, list[float]] = {}
     for took, text in statements:
         slowest.setdefault(text, []).append(took * 1000)
@@ -114,6 +129,29 @@ def main() -> None:
         )
         print(f"\n--- by {order} (over {opts.repeat} requests) ---")
         print(out.getvalue().split("\n", 6)[-1])
+
+
+def _timed_phase(name: str) -> list[float]:
+    """Wrap MODULE:FUNCTION so that each call adds its wall time to the current request's entry."""
+    import functools
+    import importlib
+
+    module_name, _, function_name = name.partition(":")
+    module = importlib.import_module(module_name)
+    function = getattr(module, function_name)
+    spent: list[float] = []
+
+    @functools.wraps(function)
+    def timed(*args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            if spent:
+                spent[-1] += time.perf_counter() - started
+
+    setattr(module, function_name, timed)
+    return spent
 
 
 if __name__ == "__main__":
