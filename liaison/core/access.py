@@ -36,6 +36,7 @@ from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from liaison.core.expressions import in_ids
 from liaison.core.models import Classification, OwnedRecord
 
 
@@ -189,9 +190,18 @@ def organisations_user_can_write(user: Any) -> Q:
 
 
 def paths_q(field: str, paths: list[str]) -> Q:
+    """Records whose `field` (an organisation's path) starts with one of these paths.
+
+    On SQLite as a range (`path <= field < the path's successor`): its LIKE is case-insensitive
+    and reads no index, so a subtree's organisations were found by scanning every one (10,000:
+    1 ms per policy test); a range reads the subtree's entries of the path index alone."""
     q = Q(pk__in=[])
     for path in paths:
-        q |= Q(**{f"{field}__startswith": path})
+        if connection.vendor == "sqlite" and path:
+            after = path[:-1] + chr(ord(path[-1]) + 1)
+            q |= Q(**{f"{field}__gte": path, f"{field}__lt": after})
+        else:
+            q |= Q(**{f"{field}__startswith": path})
     return q
 
 
@@ -217,16 +227,12 @@ def visible_q(
         return Q(pk__in=[])
     if p.is_superuser:
         return Q()
-    readable = Q(**{f"{prefix}classification__lte": min(p.clearance, Classification.INTERNAL)})
+    readable = _open_level_q(p, prefix)
     insider = _insider_q(p, model, prefix, sharing=sharing, counting=counting) if p.scopes else Q(pk__in=[])
     if p.clearance >= Classification.RESTRICTED and p.scopes:
         readable |= Q(**{f"{prefix}classification": Classification.RESTRICTED}) & insider
-    embargo_field = getattr(model, "embargo_field", None)
-    if embargo_field:
-        lifted = Q(**{f"{prefix}{embargo_field}__isnull": True}) | Q(
-            **{f"{prefix}{embargo_field}__lte": timezone.now()}
-        )
-        readable &= lifted | insider
+    if getattr(model, "embargo_field", None):
+        readable &= _lifted_q(model, prefix) | insider
     elif getattr(model, "read_by_ids", False):
         ids = _narrow_readable_ids(p, model)
         if ids is not None:
@@ -235,6 +241,21 @@ def visible_q(
         return readable
     role = _NEEDED_ROLE[action]
     return readable & paths_q(f"{prefix}owner__path", [s.path for s in p.scopes if s.role >= role])
+
+
+def _open_level_q(p: Principal, prefix: str = "") -> Q:
+    """Records whose classification is open to the user's clearance (public, internal)."""
+    return Q(**{f"{prefix}classification__lte": min(p.clearance, Classification.INTERNAL)})
+
+
+def _lifted_q(model: type[Any], prefix: str = "") -> Q:
+    """Records under no embargo, or whose embargo has lifted (every record of a model without one)."""
+    embargo_field = getattr(model, "embargo_field", None)
+    if not embargo_field:
+        return Q()
+    return Q(**{f"{prefix}{embargo_field}__isnull": True}) | Q(
+        **{f"{prefix}{embargo_field}__lte": timezone.now()}
+    )
 
 
 # Records of a `read_by_ids` model (mostly restricted, e.g. members) are read by a user whose roles
@@ -366,13 +387,28 @@ def sharing_widens(user: Any, model: type[Any]) -> bool:
 
 
 def readable_ids(user: Any, model: type[models.Model], ids: Iterable[int | None]) -> set[int]:
-    """Which of these ids of `model` records the user may read (one query; none for no ids)."""
+    """Which of these ids of `model` records the user may read (one query; none for no ids).
+
+    In two parts: those open to anyone of the user's clearance (their classification, no
+    embargo), then the others through the policy's whole filter. Compiled over all of them, the
+    filter's test of the owner's path made PostgreSQL hash every organisation and share (a
+    delegation's 290 people: 4.6 ms); the second part holds the few restricted or embargoed
+    records, which it looks up one by one (1 ms)."""
     wanted = {pk for pk in ids if pk is not None}
     if not wanted:
         return set()
+    p = principal_for(user)
     # Unordered: a set is asked for, and the model's default order would sort the rows for nothing.
+    records = model._default_manager.filter(in_ids("pk", wanted)).order_by()
+    if p.user_id is None or p.is_superuser:
+        return set(visible(user, records).values_list("pk", flat=True))
+    open_to_all = _open_level_q(p) & _lifted_q(model)
+    rest = visible(user, records.exclude(open_to_all))
     return set(
-        visible(user, model._default_manager.filter(pk__in=wanted)).order_by().values_list("pk", flat=True)
+        records.filter(open_to_all)
+        .values_list("pk", flat=True)
+        .union(rest.values_list("pk", flat=True), all=True)
+        .order_by()
     )
 
 

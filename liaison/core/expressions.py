@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
+from django.db import connection as default_connection
 from django.db.backends.base.base import BaseDatabaseWrapper
-from django.db.models import BooleanField, F, Func, IntegerField
+from django.db.models import BooleanField, F, Func, IntegerField, Q
 from django.db.models.sql.compiler import SQLCompiler
 
 
@@ -59,3 +60,11 @@ class AnyOf(Func):
             raise NotImplementedError("AnyOf is for PostgreSQL; use column__in elsewhere.")
         column, params = compiler.compile(self.get_source_expressions()[0])
         return f"{column} = ANY(%s::bigint[])", (*params, self.ids)
+
+
+def in_ids(column: str, ids: Iterable[int]) -> Q:
+    """`column__in=ids`, written `column = ANY(array)` on PostgreSQL (`AnyOf`), for the default
+    database."""
+    if default_connection.vendor == "postgresql":
+        return Q(AnyOf(column, ids))
+    return Q(**{f"{column}__in": ids})

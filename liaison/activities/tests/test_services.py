@@ -22,7 +22,7 @@ from liaison.activities.models import (
 )
 from liaison.activities.permissions import can_see_composition
 from liaison.activities.testing import at, make_activity
-from liaison.core.access import Role, can_read, visible
+from liaison.core.access import Role, can_read, readable_ids, visible
 from liaison.core.models import Classification
 from liaison.core.testing import make_org, make_person, make_superuser, make_user
 from liaison.directory.models import Country, Locality
@@ -156,9 +156,12 @@ def test_an_embargo_hides_the_activity_from_outsiders_until_it_lifts(world, time
     assert not can_read(vufo_viewer, activity)
     assert not visible(vufo_viewer, Activity.objects.filter(pk=activity.pk)).exists()
     assert visible(mofa_viewer, Activity.objects.filter(pk=activity.pk)).exists()
+    assert readable_ids(mofa_viewer, Activity, [activity.pk]) == {activity.pk}
+    assert readable_ids(vufo_viewer, Activity, [activity.pk]) == set()
     time_machine.move_to(at(2023, 12, 18, 9, 1))
     assert can_read(vufo_viewer, activity)
     assert visible(vufo_viewer, Activity.objects.filter(pk=activity.pk)).exists()
+    assert readable_ids(vufo_viewer, Activity, [activity.pk]) == {activity.pk}
 
 
 def test_a_person_cannot_be_on_both_sides(world):

@@ -31,6 +31,7 @@ from liaison.core.access import (
     can_delete,
     can_read,
     get_for_user,
+    readable_ids,
     sharing_widens,
     visible,
 )
@@ -189,6 +190,10 @@ def test_can_visible_and_get_for_user_agree_with_the_documented_rules(
             f"{action}: can()={per_object}, visible()={in_queryset}, visible(counting)={counted}, "
             f"get_for_user={fetched}, expected {want}"
         )
+    # and so does readable_ids, which decides by the classification first, asking the filter
+    # only about the records that leaves to the user's organisations
+    read = expected(Action.READ, role, clearance, position, classification)
+    assert (record.pk in readable_ids(user, MODELS[model_key], [record.pk])) == read
     # and may they create a record of this classification owned by the same organisation?
     assert can_create(user, owner=record.owner, classification=classification) == expected_create(
         role, clearance, position, classification
