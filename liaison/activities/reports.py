@@ -55,6 +55,7 @@ from liaison.activities.models import (
 from liaison.activities.permissions import approved_or_sending_side_q, sees_composition
 from liaison.activities.selectors import GROUPS, ActivityFilters, day_start, site_zone
 from liaison.core.access import Action, can_change, can_read, under_embargo, visible_q
+from liaison.core.expressions import in_ids
 from liaison.core.listed_names import attach_names, names_of
 from liaison.core.models import Classification, Pillar
 from liaison.directory.models import Country, Organisation, Person, PersonName, display_name
@@ -442,7 +443,11 @@ def _clashes_of(user: Any, activity: Activity, start: dt.datetime, end: dt.datet
     columns = ("pk", "person_id", "activity_id", "starts_at", "ends_at", "capacity")
     rows = list(
         Participation.objects.filter(
-            active=True, person_id__in=people, starts_at__gte=near, starts_at__lt=end, ends_at__gt=start
+            in_ids("person_id", people),
+            active=True,
+            starts_at__gte=near,
+            starts_at__lt=end,
+            ends_at__gt=start,
         )
         .order_by("person_id", "starts_at", "activity_id")
         .values_list(*columns)[: ROW_CAP + 1]
@@ -476,10 +481,19 @@ def _known_rows(user: Any, rows: list[tuple[Any, ...]], found: _ClashesOf) -> se
     are loaded (the warnings name them) and asked of the policy one by one (`core.access.can`),
     and delegation members of their delegations (`sees_composition`), instead of compiling the
     policy into one statement (on PostgreSQL, hashing every organisation and share)."""
+    # The columns the policy and the warnings read (an activity's summaries and the rest stay out).
     activities = {
-        a.pk: a for a in Activity.objects.filter(pk__in={r[2] for r in rows}).select_related("owner", "city")
+        a.pk: a
+        for a in Activity.objects.filter(pk__in={r[2] for r in rows})
+        .select_related("owner")
+        .only(*_POLICY_COLUMNS, "embargo_until", "title_en", "title_vi", "title_ar", "starts_at", "ends_at")
     }
-    people = {p.pk: p for p in Person.objects.filter(pk__in={r[1] for r in rows}).select_related("owner")}
+    people = {
+        p.pk: p
+        for p in Person.objects.filter(pk__in={r[1] for r in rows})
+        .select_related("owner")
+        .only(*_POLICY_COLUMNS, "sort_name")
+    }
     # The organisations they are shared with, for those whose readers depend on it.
     shared = Prefetch("shared_with", queryset=Organisation.objects.only("path"))
     prefetch_related_objects([a for a in activities.values() if _needs_shares(a)], shared)
@@ -516,6 +530,10 @@ def _known_rows(user: Any, rows: list[tuple[Any, ...]], found: _ClashesOf) -> se
         and r[1] in found.people
         and (r[5] != participation.MEMBER or r[2] in changed or (r[2], r[1]) in composition_seen)
     }
+
+
+# What `core.access.can` reads of a record (with its shares, prefetched when `_needs_shares`).
+_POLICY_COLUMNS = ("classification", "owner__path")
 
 
 def _needs_shares(record: Any) -> bool:
