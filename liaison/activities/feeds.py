@@ -50,7 +50,7 @@ from liaison.activities.models import (
     CalendarFeed,
 )
 from liaison.core.access import can_read, principal_for, visible
-from liaison.core.expressions import AnyOf
+from liaison.core.expressions import AnyOf, in_ids
 from liaison.core.listed_names import ListedName
 from liaison.core.models import Pillar
 from liaison.directory.models import Organisation, OrganisationName, display_name
@@ -140,11 +140,7 @@ def organisation_names(user: Any, ids: Iterable[int], language: str) -> dict[int
     wanted = set(ids)
     if not wanted:
         return {}
-    organisations = Organisation.objects.all()
-    if connections[organisations.db].vendor == "postgresql":
-        organisations = organisations.filter(AnyOf("pk", wanted))  # a ministry's feed: 2,000 ids
-    else:
-        organisations = organisations.filter(pk__in=wanted)
+    organisations = Organisation.objects.filter(in_ids("pk", wanted))  # a ministry's feed: 2,000 ids
     readable = visible(user, organisations).values("pk")
     # Rows, read through the cursor: a ministry's feed names two thousand organisations. In no
     # order: `display_name` ranks a name by its id last, whatever the order it reads them in.

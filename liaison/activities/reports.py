@@ -54,7 +54,7 @@ from liaison.activities.models import (
 )
 from liaison.activities.permissions import approved_or_sending_side_q, sees_composition
 from liaison.activities.selectors import GROUPS, ActivityFilters, day_start, site_zone
-from liaison.core.access import Action, can_change, can_read, under_embargo, visible_q
+from liaison.core.access import Action, can_change, can_read, policy_fields, under_embargo, visible_q
 from liaison.core.expressions import in_ids
 from liaison.core.listed_names import attach_names, names_of
 from liaison.core.models import Classification, Pillar
@@ -486,13 +486,13 @@ def _known_rows(user: Any, rows: list[tuple[Any, ...]], found: _ClashesOf) -> se
         a.pk: a
         for a in Activity.objects.filter(pk__in={r[2] for r in rows})
         .select_related("owner")
-        .only(*_POLICY_COLUMNS, "embargo_until", "title_en", "title_vi", "title_ar", "starts_at", "ends_at")
+        .only(*policy_fields(Activity), "title_en", "title_vi", "title_ar", "starts_at", "ends_at")
     }
     people = {
         p.pk: p
         for p in Person.objects.filter(pk__in={r[1] for r in rows})
         .select_related("owner")
-        .only(*_POLICY_COLUMNS, "sort_name")
+        .only(*policy_fields(Person), "sort_name")
     }
     # The organisations they are shared with, for those whose readers depend on it.
     shared = Prefetch("shared_with", queryset=Organisation.objects.only("path"))
@@ -530,10 +530,6 @@ def _known_rows(user: Any, rows: list[tuple[Any, ...]], found: _ClashesOf) -> se
         and r[1] in found.people
         and (r[5] != participation.MEMBER or r[2] in changed or (r[2], r[1]) in composition_seen)
     }
-
-
-# What `core.access.can` reads of a record (with its shares, prefetched when `_needs_shares`).
-_POLICY_COLUMNS = ("classification", "owner__path")
 
 
 def _needs_shares(record: Any) -> bool:

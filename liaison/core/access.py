@@ -133,6 +133,13 @@ def can(user: Any, action: Action, record: OwnedRecord) -> bool:
     return p.covers(_owner_path(record), role=_NEEDED_ROLE[action])
 
 
+def policy_fields(model: type[Any]) -> tuple[str, ...]:
+    """The fields `can` reads of a record of `model` (besides its shares): for `.only(...)` when
+    records are loaded just to be asked of the policy."""
+    embargo_field = getattr(model, "embargo_field", None)
+    return ("classification", "owner__path", *([embargo_field] if embargo_field else []))
+
+
 def _is_insider(p: Principal, record: OwnedRecord) -> bool:
     """Is the user a member of the owning organisation, or of one it is shared with (or above)?"""
     if p.covers(_owner_path(record)):
