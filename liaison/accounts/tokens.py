@@ -7,9 +7,21 @@ import hmac
 import secrets
 from typing import Any
 
+from django.db.models import CharField
 from django.utils import timezone
 
 from liaison.accounts.models import ApiToken, User
+from liaison.core.prepared import Prepared, Slot
+
+# Every API request looks its token up: the token's hash and expiry, and its user, in one read.
+_USER_FIELDS = tuple(f.attname for f in User._meta.concrete_fields)
+_TOKEN = Prepared(
+    lambda: (
+        ApiToken.objects.filter(prefix=Slot("prefix", CharField()))
+        .order_by()
+        .values_list("key_hash", "expires_at", *(f"user__{name}" for name in _USER_FIELDS))
+    )
+)
 
 
 def _hash(secret: str) -> str:
@@ -28,11 +40,15 @@ def user_for_token(raw: str) -> Any:
     parts = raw.strip().split("_", 2)
     if len(parts) != 3 or parts[0] != "lsn":
         return None
-    token = ApiToken.objects.select_related("user").filter(prefix=parts[1]).first()
-    if token is None or not hmac.compare_digest(token.key_hash, _hash(parts[2])):
+    found = _TOKEN.rows(prefix=parts[1])  # the prefix is unique: one row at most
+    if not found:
         return None
-    if token.expires_at is not None and token.expires_at < timezone.now():
+    key_hash, expires_at, *user_values = found[0]
+    if not hmac.compare_digest(key_hash, _hash(parts[2])):
         return None
-    if not token.user.is_active:
+    if expires_at is not None and expires_at < timezone.now():
         return None
-    return token.user
+    user = User.from_db("default", _USER_FIELDS, user_values)
+    if not user.is_active:
+        return None
+    return user

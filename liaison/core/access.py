@@ -24,9 +24,10 @@ See docs/access.md.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from typing import Any, cast
 
 from django.core.exceptions import ObjectDoesNotExist
@@ -38,6 +39,7 @@ from django.utils.translation import gettext_lazy as _
 
 from liaison.core.expressions import in_ids
 from liaison.core.models import Classification, OwnedRecord
+from liaison.core.prepared import IdsIn, Prepared, Slot
 
 
 class Role(models.IntegerChoices):
@@ -80,6 +82,18 @@ class Principal:
 ANONYMOUS = Principal(user_id=None, is_superuser=False, clearance=-1, scopes=())
 
 
+def _memberships() -> models.QuerySet[Any]:
+    from liaison.accounts.models import Membership
+
+    return Membership.objects.filter(user_id=Slot("user", models.IntegerField())).values_list(
+        "organisation_id", "organisation__path", "role"
+    )
+
+
+# Read on every request: compiled once (`core.prepared`).
+_MEMBERSHIPS = Prepared(_memberships)
+
+
 def principal_for(user: Any) -> Principal:
     """The user's access facts, read once per user object (one query)."""
     if user is None or not getattr(user, "is_authenticated", False) or not user.is_active:
@@ -87,13 +101,9 @@ def principal_for(user: Any) -> Principal:
     cached: Principal | None = getattr(user, "_liaison_principal", None)
     if cached is not None:
         return cached
-    from liaison.accounts.models import Membership
-
     scopes = tuple(
         Scope(organisation_id=org_id, path=path, role=role)
-        for org_id, path, role in Membership.objects.filter(user_id=user.pk).values_list(
-            "organisation_id", "organisation__path", "role"
-        )
+        for org_id, path, role in _MEMBERSHIPS.rows(user=user.pk)
     )
     principal = Principal(
         user_id=user.pk,
@@ -235,12 +245,17 @@ def visible_q(
     if p.is_superuser:
         return Q()
     readable = _open_level_q(p, prefix)
-    insider = _insider_q(p, model, prefix, sharing=sharing, counting=counting) if p.scopes else Q(pk__in=[])
-    if p.clearance >= Classification.RESTRICTED and p.scopes:
-        readable |= Q(**{f"{prefix}classification": Classification.RESTRICTED}) & insider
-    if getattr(model, "embargo_field", None):
-        readable &= _lifted_q(model, prefix) | insider
-    elif getattr(model, "read_by_ids", False):
+    restricted_read = p.clearance >= Classification.RESTRICTED and bool(p.scopes)
+    embargoed = bool(getattr(model, "embargo_field", None))
+    if restricted_read or embargoed:  # else the insider test is not part of the filter: not built
+        insider = (
+            _insider_q(p, model, prefix, sharing=sharing, counting=counting) if p.scopes else Q(pk__in=[])
+        )
+        if restricted_read:
+            readable |= Q(**{f"{prefix}classification": Classification.RESTRICTED}) & insider
+        if embargoed:
+            readable &= _lifted_q(model, prefix) | insider
+    if not embargoed and getattr(model, "read_by_ids", False):
         ids = _narrow_readable_ids(p, model)
         if ids is not None:
             readable = Q(**{f"{prefix}pk__in": ids})
@@ -354,8 +369,20 @@ def _insider_q(
     """Records owned by, or shared with, an organisation the user belongs to (or one below it).
 
     The shares are tested per record (`Exists`), or for counts (`counting`) as the set of the
-    records shared with the organisations below the user's, made once."""
-    paths = [s.path for s in p.scopes]
+    records shared with the organisations below the user's, made once.
+
+    Built once per set of paths (and model, form, database), then shared: the ORM copies the
+    subqueries a filter holds before it changes them, and every request of a list asks for it."""
+    paths = tuple(dict.fromkeys(s.path for s in p.scopes))
+    return _insider_of(cast(Hashable, model), prefix, paths, sharing, counting, connection.vendor)
+
+
+@lru_cache(maxsize=1024)
+def _insider_of(
+    model: Any, prefix: str, paths_held: tuple[str, ...], sharing: bool, counting: bool, vendor: str
+) -> Q:
+    # `vendor` is part of the key only: the forms differ by database (`paths_q`, `_owned_below_q`).
+    paths = list(paths_held)
     owned = _owned_below_q(prefix, paths, counting=counting)
     if not sharing:
         return owned
@@ -400,23 +427,53 @@ def readable_ids(user: Any, model: type[models.Model], ids: Iterable[int | None]
     embargo), then the others through the policy's whole filter. Compiled over all of them, the
     filter's test of the owner's path made PostgreSQL hash every organisation and share (a
     delegation's 290 people: 4.6 ms); the second part holds the few restricted or embargoed
-    records, which it looks up one by one (1 ms)."""
+    records, which it looks up one by one (1 ms).
+
+    Lists ask it on every request, and building and compiling the policy's filter cost more than
+    running it: the statement is compiled once per model and principal (`_readable_statement`),
+    except for models whose filter holds the time (an embargo) or ids read at build time
+    (`read_by_ids`)."""
     wanted = {pk for pk in ids if pk is not None}
     if not wanted:
         return set()
     p = principal_for(user)
+    if getattr(model, "embargo_field", None) or getattr(model, "read_by_ids", False):
+        return set(_readable_query(user, p, model, in_ids("pk", wanted)))
+    return {pk for (pk,) in _readable_statement(user, p, model).rows(ids=wanted)}
+
+
+def _readable_query(user: Any, p: Principal, model: type[models.Model], ids: Q) -> models.QuerySet[Any]:
+    """`readable_ids`' statement for the records `ids` selects, their primary keys."""
     # Unordered: a set is asked for, and the model's default order would sort the rows for nothing.
-    records = model._default_manager.filter(in_ids("pk", wanted)).order_by()
+    records = model._default_manager.filter(ids).order_by()
     if p.user_id is None or p.is_superuser:
-        return set(visible(user, records).values_list("pk", flat=True))
+        return visible(user, records).values_list("pk", flat=True)
     open_to_all = _open_level_q(p) & _lifted_q(model)
     rest = visible(user, records.exclude(open_to_all))
-    return set(
+    return (
         records.filter(open_to_all)
         .values_list("pk", flat=True)
         .union(rest.values_list("pk", flat=True), all=True)
         .order_by()
     )
+
+
+# `readable_ids`' compiled statements by model and the facts of the principal the filter is made
+# of (users with the same roles and clearance share one); emptied when it grows past the bound.
+_READABLE_STATEMENTS: dict[tuple[Any, ...], Prepared] = {}
+_READABLE_STATEMENTS_BOUND = 1000
+
+
+def _readable_statement(user: Any, p: Principal, model: type[models.Model]) -> Prepared:
+    key = (model, p.user_id is None, p.is_superuser, p.clearance, p.scopes)
+    found = _READABLE_STATEMENTS.get(key)
+    if found is None:
+        if len(_READABLE_STATEMENTS) >= _READABLE_STATEMENTS_BOUND:
+            _READABLE_STATEMENTS.clear()
+        found = Prepared(lambda: _readable_query(user, p, model, Q(IdsIn("pk", "ids"))))
+        found.compile()  # now, while `user` is this principal's: the statement outlives the request
+        _READABLE_STATEMENTS[key] = found
+    return found
 
 
 def visible[M: models.Model](

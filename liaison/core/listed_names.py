@@ -16,6 +16,8 @@ from typing import Any, NamedTuple
 
 from django.db import models
 
+from liaison.core.prepared import IdsIn, Prepared
+
 ATTRIBUTE = "listed_names"
 
 
@@ -69,18 +71,31 @@ def names_by_owner(model: type[models.Model], ids: Iterable[int]) -> dict[int, l
     wanted = [pk for pk in set(ids) if pk is not None]
     if not wanted:
         return {}
-    relation = model._meta.get_field("names")
-    name_model = relation.related_model
-    fk = relation.field.attname  # type: ignore[union-attr]
     grouped: dict[int, list[ListedName]] = defaultdict(list)
-    rows = (
-        name_model._default_manager.filter(**{f"{fk}__in": wanted})  # type: ignore[union-attr]
-        .order_by("id")
-        .values_list(fk, "id", "value", "language", "kind", "script")
-    )
-    for owner_id, *fields in rows:
+    for owner_id, *fields in _names_read(model).rows(ids=wanted):
         grouped[owner_id].append(ListedName(*fields))
     return grouped
+
+
+NAME_FIELDS = ("id", "value", "language", "kind", "script")
+_NAME_READS: dict[type[models.Model], Prepared] = {}
+
+
+def names_in_slot(model: type[models.Model], slot: str, *first: Any) -> models.QuerySet[Any]:
+    """For a `Prepared` read: the names of the `model` records whose ids are in `slot` (`IdsIn`),
+    each row (*first, owner id, *NAME_FIELDS), unordered."""
+    relation = model._meta.get_field("names")
+    fk = relation.field.attname  # type: ignore[union-attr]
+    names = relation.related_model._default_manager  # type: ignore[union-attr]
+    return names.filter(IdsIn(fk, slot)).order_by().values_list(*first, fk, *NAME_FIELDS)  # type: ignore[no-any-return]
+
+
+def _names_read(model: type[models.Model]) -> Prepared:
+    """The names of some `model` records in id order, compiled once: lists read them on every request."""
+    found = _NAME_READS.get(model)
+    if found is None:
+        found = _NAME_READS.setdefault(model, Prepared(lambda: names_in_slot(model, "ids").order_by("id")))
+    return found
 
 
 def attach_names(records: Iterable[Any], paths: Sequence[str] = ("",)) -> None:

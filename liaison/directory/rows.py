@@ -17,14 +17,13 @@ from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.urls import reverse
 
 from liaison.core.access import visible_q
-from liaison.core.listed_names import ListedName, names_by_owner
+from liaison.core.listed_names import ListedName, names_by_owner, names_in_slot
 from liaison.core.models import Pillar, classification_name
+from liaison.core.prepared import Prepared
 from liaison.directory.models import (
     Organisation,
     OrganisationKind,
-    OrganisationName,
     Person,
-    PersonName,
     Position,
     display_name,
 )
@@ -151,7 +150,15 @@ def _current_positions(user: Any, person_ids: Iterable[int]) -> dict[int, list[d
     return found
 
 
-_NAME_FIELDS = ("id", "value", "language", "kind", "script")
+def _both_names() -> QuerySet[Any]:
+    person_names = names_in_slot(Person, "people", Value(True))
+    return person_names.union(names_in_slot(Organisation, "organisations", Value(False)), all=True).order_by(
+        "id"
+    )
+
+
+# A list of people reads their names and their organisations' on every request: compiled once.
+_BOTH_NAMES = Prepared(_both_names)
 
 
 def _people_and_organisation_names(
@@ -160,22 +167,12 @@ def _people_and_organisation_names(
     """`names_by_owner` of these people and of these organisations, in one statement."""
     if not people or not organisations:
         return names_by_owner(Person, people), names_by_owner(Organisation, organisations)
-    person_names = (
-        PersonName.objects.filter(person_id__in=people)
-        .order_by()
-        .values_list(Value(True), "person_id", *_NAME_FIELDS)
-    )
-    organisation_names = (
-        OrganisationName.objects.filter(organisation_id__in=organisations)
-        .order_by()
-        .values_list(Value(False), "organisation_id", *_NAME_FIELDS)
-    )
     found: tuple[dict[int, list[ListedName]], dict[int, list[ListedName]]] = (
         defaultdict(list),
         defaultdict(list),
     )
     # Each owner's names in id order, as `names_by_owner` gives them.
-    for is_person, owner_id, *fields in person_names.union(organisation_names, all=True).order_by("id"):
+    for is_person, owner_id, *fields in _BOTH_NAMES.rows(people=people, organisations=organisations):
         found[0 if is_person else 1][owner_id].append(ListedName(*fields))
     return found
 
