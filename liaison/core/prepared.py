@@ -30,6 +30,8 @@ from django.db import connections
 from django.db.models import Expression, F, Field, Lookup, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 
+from liaison.core.expressions import int_array
+
 
 @dataclass(frozen=True)
 class _Marker:
@@ -37,10 +39,6 @@ class _Marker:
 
     name: str
     encode: Callable[[Any], Any] | None = None
-
-
-def _pg_ids(ids: Iterable[int]) -> str:
-    return "{" + ",".join(str(int(i)) for i in ids) + "}"
 
 
 def _json_ids(ids: Iterable[int]) -> str:
@@ -75,7 +73,7 @@ class IdsIn(Lookup):  # type: ignore[type-arg]
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
         column, params = self.process_lhs(compiler, connection)
         if connection.vendor == "postgresql":
-            return f"{column} = ANY(%s::bigint[])", [*params, _Marker(self.rhs, _pg_ids)]
+            return f"{column} = ANY(%s::bigint[])", [*params, _Marker(self.rhs, int_array)]
         json_list = f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 (a column name)
         return json_list, [*params, _Marker(self.rhs, _json_ids)]
 
@@ -102,6 +100,9 @@ class Prepared:
         if found is not None:
             return found
         with self._lock:
+            found = self._compiled.get(key)  # another thread may have compiled it meanwhile
+            if found is not None:
+                return found
             qs = self._build()
             compiler = qs.query.get_compiler(using=alias)
             sql, params = compiler.as_sql()
