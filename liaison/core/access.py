@@ -39,7 +39,7 @@ from django.utils.translation import gettext_lazy as _
 
 from liaison.core.expressions import in_ids
 from liaison.core.models import Classification, OwnedRecord
-from liaison.core.prepared import IdsIn, Prepared, Slot
+from liaison.core.prepared import IdsIn, Prepared, Shapes, Slot
 
 
 class Role(models.IntegerChoices):
@@ -437,9 +437,14 @@ def readable_ids(user: Any, model: type[models.Model], ids: Iterable[int | None]
     if not wanted:
         return set()
     p = principal_for(user)
-    if getattr(model, "embargo_field", None) or getattr(model, "read_by_ids", False):
+    key = policy_key(user, model)
+    if key is None:
         return set(_readable_query(user, p, model, in_ids("pk", wanted)))
-    return {pk for (pk,) in _readable_statement(user, p, model).rows(ids=wanted)}
+    statement = _READABLE_STATEMENTS.get(
+        (model, key), lambda: Prepared(lambda: _readable_query(user, p, model, Q(IdsIn("pk", "ids"))))
+    )
+    # Compiled on first use, within the request that made it: `user` is this principal's.
+    return {pk for (pk,) in statement.rows(ids=wanted)}
 
 
 def _readable_query(user: Any, p: Principal, model: type[models.Model], ids: Q) -> models.QuerySet[Any]:
@@ -458,22 +463,20 @@ def _readable_query(user: Any, p: Principal, model: type[models.Model], ids: Q) 
     )
 
 
-# `readable_ids`' compiled statements by model and the facts of the principal the filter is made
-# of (users with the same roles and clearance share one); emptied when it grows past the bound.
-_READABLE_STATEMENTS: dict[tuple[Any, ...], Prepared] = {}
-_READABLE_STATEMENTS_BOUND = 1000
+# `readable_ids`' compiled statements by model and the facts of the reader (`policy_key`).
+_READABLE_STATEMENTS: Shapes[Prepared] = Shapes()
 
 
-def _readable_statement(user: Any, p: Principal, model: type[models.Model]) -> Prepared:
-    key = (model, p.user_id is None, p.is_superuser, p.clearance, p.scopes)
-    found = _READABLE_STATEMENTS.get(key)
-    if found is None:
-        if len(_READABLE_STATEMENTS) >= _READABLE_STATEMENTS_BOUND:
-            _READABLE_STATEMENTS.clear()
-        found = Prepared(lambda: _readable_query(user, p, model, Q(IdsIn("pk", "ids"))))
-        found.compile()  # now, while `user` is this principal's: the statement outlives the request
-        _READABLE_STATEMENTS[key] = found
-    return found
+def policy_key(user: Any, *models_read: type[models.Model]) -> Hashable | None:
+    """What the policy's filters on these models are made of for this user, as the key of
+    statements compiled ahead (`core.prepared.Shapes`): users with the same roles and clearance
+    get the same filters, and a change of either gives a new key. None when a filter also holds
+    what changes by itself (the time, for a model with an embargo) or ids read as it is built
+    (`read_by_ids`): such statements are not to be kept."""
+    if any(getattr(m, "embargo_field", None) or getattr(m, "read_by_ids", False) for m in models_read):
+        return None
+    p = principal_for(user)
+    return (p.user_id is None, p.is_superuser, p.clearance, p.scopes)
 
 
 def visible[M: models.Model](

@@ -27,12 +27,21 @@ class PositionIn(Func):
         super().__init__(expression)
         self.ids = [int(i) for i in ids]
 
+    def ids_param(self, vendor: str) -> Any:
+        """The list as the statement's one parameter (`core.prepared.PositionInSlot`: a slot)."""
+        return int_array(self.ids) if vendor == "postgresql" else listed_ids(self.ids)
+
     def as_sql(self, compiler: Any, connection: Any, **extra: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
         column, params = compiler.compile(self.source_expressions[0])
+        ids = self.ids_param(connection.vendor)
         if connection.vendor == "postgresql":
-            return f"array_position(%s::bigint[], {column})", [self.ids, *params]
-        listed = "," + ",".join(map(str, self.ids)) + ","
-        return f"instr(%s, ',' || {column} || ',')", [listed, *params]
+            return f"array_position(%s::bigint[], {column})", [ids, *params]
+        return f"instr(%s, ',' || {column} || ',')", [ids, *params]
+
+
+def listed_ids(ids: Iterable[int]) -> str:
+    """Ids as SQLite's `PositionIn` searches them: ",id1,id2,…,"."""
+    return "," + ",".join(str(int(i)) for i in ids) + ","
 
 
 def int_array(ids: Iterable[int]) -> str:

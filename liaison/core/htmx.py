@@ -11,6 +11,8 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.utils.functional import cached_property
 
+from liaison.core.prepared import PreparedList
+
 PAGE_SIZE = 50
 # Lists count their rows up to this many: an exact count of a national directory costs more than
 # the page itself, and nobody pages through ten thousand rows (they refine the filters).
@@ -22,9 +24,13 @@ def capped_count(items: Any, cap: int = COUNT_CAP, *, first: Any = None) -> tupl
 
     `first`: a subset of `items` that is cheaper to count (e.g. `access.visible(..., sharing=False)`
     rows). The statement counts it first and, only when it stays under the cap, counts `items`: a
-    wide reader's list reaches the cap on the subset alone. Still one statement."""
+    wide reader's list reaches the cap on the subset alone. Still one statement.
+
+    `items` may also be a list, or a `core.prepared.PreparedList`, which counts itself."""
     if isinstance(items, list):
         return len(items), True
+    if isinstance(items, PreparedList):
+        return items.capped_count(cap)
     if first is None:
         count = _up_to(items, cap).count()
     else:

@@ -22,15 +22,15 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from django.db import connections
-from django.db.models import Expression, F, Field, Lookup, QuerySet
+from django.db.models import Expression, F, Field, Lookup, Q, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
 
-from liaison.core.expressions import int_array
+from liaison.core.expressions import PositionIn, in_ids, int_array, listed_ids
 
 
 @dataclass(frozen=True)
@@ -38,11 +38,20 @@ class _Marker:
     """Stands in a compiled statement's parameters for the value of a slot."""
 
     name: str
-    encode: Callable[[Any], Any] | None = None
+    # (value, connection) -> the parameter; None: the value as it is.
+    encode: Callable[[Any, Any], Any] | None = None
 
 
-def _json_ids(ids: Iterable[int]) -> str:
+def _json_ids(ids: Iterable[int], connection: Any = None) -> str:
     return json.dumps([int(i) for i in ids])
+
+
+def _int_array(ids: Iterable[int], connection: Any = None) -> str:
+    return int_array(ids)
+
+
+def _listed_ids(ids: Iterable[int], connection: Any = None) -> str:
+    return listed_ids(ids)
 
 
 class Slot(Expression):
@@ -53,7 +62,11 @@ class Slot(Expression):
         self.name = name
 
     def as_sql(self, compiler: SQLCompiler, connection: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
-        return "%s", [_Marker(self.name)]
+        return "%s", [_Marker(self.name, self._encode)]
+
+    def _encode(self, value: Any, connection: Any) -> Any:
+        # As the ORM writes a value for its field (a date as SQLite's text, say).
+        return self.output_field.get_db_prep_value(value, connection, prepared=False)
 
 
 class IdsIn(Lookup):  # type: ignore[type-arg]
@@ -73,9 +86,20 @@ class IdsIn(Lookup):  # type: ignore[type-arg]
     def as_sql(self, compiler: Any, connection: Any) -> tuple[str, list[Any]]:  # type: ignore[override]
         column, params = self.process_lhs(compiler, connection)
         if connection.vendor == "postgresql":
-            return f"{column} = ANY(%s::bigint[])", [*params, _Marker(self.rhs, int_array)]
+            return f"{column} = ANY(%s::bigint[])", [*params, _Marker(self.rhs, _int_array)]
         json_list = f"{column} IN (SELECT value FROM json_each(%s))"  # noqa: S608 (a column name)
         return json_list, [*params, _Marker(self.rhs, _json_ids)]
+
+
+class PositionInSlot(PositionIn):
+    """`PositionIn` with the ids of slot `name`: rows ordered by a list given at run time."""
+
+    def __init__(self, expression: Any, name: str) -> None:
+        super().__init__(expression, [])
+        self.name = name
+
+    def ids_param(self, vendor: str) -> Any:
+        return _Marker(self.name, _int_array if vendor == "postgresql" else _listed_ids)
 
 
 @dataclass(frozen=True)
@@ -84,13 +108,31 @@ class _Compiled:
     params: tuple[Any, ...]
     # Per column of the row that needs it: (its converters, its expression), as the ORM applies them.
     converters: tuple[tuple[int, tuple[Any, ...], Any], ...]
+    # The columns' names, as `values()` names them.
+    names: tuple[str, ...]
+
+
+_PAGE = " LIMIT %s OFFSET %s"
+
+
+def _value(marker: _Marker, values: dict[str, Any], connection: Any) -> Any:
+    value = values[marker.name]
+    return marker.encode(value, connection) if marker.encode else value
 
 
 class Prepared:
-    """A `values_list()` queryset with `Slot`s, compiled once per database alias."""
+    """A `values()` or `values_list()` queryset with `Slot`s, compiled once per database alias.
 
-    def __init__(self, build: Callable[[], QuerySet[Any]]) -> None:
+    `paged`: the statement takes its page as two more values, `limit` and `offset` (the queryset
+    is not sliced). `counted`: it answers the number of the queryset's rows (of its page, if
+    paged), as `[(n,)]`."""
+
+    def __init__(
+        self, build: Callable[[], QuerySet[Any]], *, paged: bool = False, counted: bool = False
+    ) -> None:
         self._build = build
+        self._paged = paged
+        self._counted = counted
         self._compiled: dict[tuple[str, str], _Compiled] = {}
         self._lock = threading.Lock()
 
@@ -103,17 +145,27 @@ class Prepared:
             found = self._compiled.get(key)  # another thread may have compiled it meanwhile
             if found is not None:
                 return found
-            qs = self._build()
-            compiler = qs.query.get_compiler(using=alias)
-            sql, params = compiler.as_sql()
-            fields = [s[0] for s in compiler.select[: compiler.col_count]]
-            converters = tuple(
-                (pos, tuple(convs), expression)
-                for pos, (convs, expression) in compiler.get_converters(fields).items()
-            )
-            found = _Compiled(sql, tuple(params), converters)
+            found = self._compile_now(alias)
             self._compiled[key] = found
         return found
+
+    def _compile_now(self, alias: str) -> _Compiled:
+        query = self._build().query
+        if self._paged and query.is_sliced:
+            raise ValueError("A paged prepared read takes its page as values: do not slice the queryset.")
+        compiler = query.get_compiler(using=alias)
+        sql, params = compiler.as_sql()
+        names = (*query.extra_select, *query.values_select, *query.annotation_select)
+        fields = [s[0] for s in compiler.select[: compiler.col_count]]
+        converters = tuple(
+            (pos, tuple(convs), expression)
+            for pos, (convs, expression) in compiler.get_converters(fields).items()
+        )
+        if self._paged:
+            sql, params = sql + _PAGE, [*params, _Marker("limit"), _Marker("offset")]
+        if self._counted:
+            sql, converters, names = f"SELECT COUNT(*) FROM ({sql}) counted", (), ("count",)  # noqa: S608
+        return _Compiled(sql, tuple(params), converters, names)
 
     def compile(self, alias: str = "default") -> None:
         """Compile now (else on first use)."""
@@ -126,11 +178,8 @@ class Prepared:
     def rows(self, alias: str = "default", **values: Any) -> list[tuple[Any, ...]]:
         """Run the statement with these values in its slots; the rows as the ORM converts them."""
         compiled = self._compile(alias)
-        params = [
-            (p.encode(values[p.name]) if p.encode else values[p.name]) if isinstance(p, _Marker) else p
-            for p in compiled.params
-        ]
         connection = connections[alias]
+        params = [_value(p, values, connection) if isinstance(p, _Marker) else p for p in compiled.params]
         with connection.cursor() as cursor:
             cursor.execute(compiled.sql, params)
             fetched = cursor.fetchall()
@@ -146,3 +195,97 @@ class Prepared:
                 row[pos] = value
             converted.append(tuple(row))
         return converted
+
+    def dicts(self, alias: str = "default", **values: Any) -> list[dict[str, Any]]:
+        """`rows`, each as a dict by column name, as `values()` gives them."""
+        names = self._compile(alias).names
+        return [dict(zip(names, row, strict=True)) for row in self.rows(alias, **values)]
+
+
+class Shapes[T]:
+    """Prepared reads of one kind, one per shape: what varies from one request to the next apart
+    from the values in the slots (the filters given, the facts of the reader the access policy's
+    filter is made of). `get(key, make)` makes a shape's reads the first time it is asked for;
+    the cache is emptied when it grows past `bound`."""
+
+    def __init__(self, bound: int = 1000) -> None:
+        self._made: dict[Hashable, T] = {}
+        self._bound = bound
+
+    def get(self, key: Hashable, make: Callable[[], T]) -> T:
+        found = self._made.get(key)
+        if found is None:
+            if len(self._made) >= self._bound:
+                self._made.clear()
+            found = make()
+            self._made[key] = found
+        return found
+
+    def __len__(self) -> int:
+        return len(self._made)
+
+
+class Binding:
+    """Where a queryset written once for both ways takes its values: the values themselves (an
+    ordinary queryset) or, with `slots`, slots for them (the queryset of a prepared read, whose
+    shape is then the set of names given).
+
+        def people(bound):
+            qs = Person.objects.all()
+            if "nationality" in bound:
+                qs = qs.filter(nationality_id=bound.value("nationality", IntegerField()))
+            return qs
+    """
+
+    def __init__(self, values: Mapping[str, Any], *, slots: bool = False) -> None:
+        self.values = values
+        self.slots = slots
+
+    def __contains__(self, name: str) -> bool:
+        return name in self.values
+
+    def value(self, name: str, output_field: Field[Any, Any]) -> Any:
+        return Slot(name, output_field) if self.slots else self.values[name]
+
+    def ids_in(self, column: str, name: str) -> Q:
+        """`column` is one of the ids `name` holds."""
+        return Q(IdsIn(column, name)) if self.slots else in_ids(column, self.values[name])
+
+    def position_in(self, expression: Any, name: str) -> PositionIn:
+        """Where `expression` stands in the list `name` holds (to order by it)."""
+        return PositionInSlot(expression, name) if self.slots else PositionIn(expression, self.values[name])
+
+
+class PreparedList:
+    """The rows of a list through two prepared reads, a capped count and a page, with the values
+    of one request: sliced like the `values()` queryset it stands for (`rows[a:b]`, its rows as
+    dicts) and counted like `core.htmx.capped_count` counts one (`capped_count(cap)`), so that
+    the API and `core.htmx.paginate` take either."""
+
+    def __init__(self, count: Prepared, page: Prepared, values: dict[str, Any]) -> None:
+        self._count, self._page, self._values = count, page, values
+
+    def capped_count(self, cap: int) -> tuple[int, bool]:
+        ((count,),) = self._count.rows(**self._values, limit=cap + 1, offset=0)
+        return min(count, cap), count <= cap
+
+    def __getitem__(self, page: slice) -> list[dict[str, Any]]:
+        if not isinstance(page, slice) or page.step is not None:
+            raise TypeError("A prepared list is read a page at a time: rows[start:stop].")
+        start = page.start or 0
+        if page.stop is None or page.stop <= start:
+            return []
+        return self._page.dicts(**self._values, limit=page.stop - start, offset=start)
+
+
+def prepared_list(
+    filtered: Callable[[], QuerySet[Any]], project: Callable[[QuerySet[Any]], QuerySet[Any]]
+) -> tuple[Prepared, Prepared]:
+    """A list's two reads (see `PreparedList`), compiled now: the capped count of `filtered()`'s
+    rows (their keys only, as `core.htmx.capped_count` counts), and the page of
+    `project(filtered())` (the `values()` the list shows)."""
+    count = Prepared(lambda: filtered().order_by().values("pk"), paged=True, counted=True)
+    page = Prepared(lambda: project(filtered()), paged=True)
+    count.compile()
+    page.compile()
+    return count, page

@@ -241,12 +241,9 @@ def list_organisations(
         valid_on=on,
         sort=sort,
     )
-    qs = selectors.organisation_rows_for_user(request.user, filters)
-    lang = get_language()
-    count, exact = capped_count(qs)
-    items = rows.organisation_rows(
-        request.user, rows.organisation_values(request.user, qs)[offset : offset + limit], lang
-    )
+    listed = rows.organisation_list(request.user, filters)
+    count, exact = capped_count(listed)
+    items = rows.organisation_rows(request.user, listed[offset : offset + limit], get_language())
     return list_response(count=count, exact=exact, limit=limit, offset=offset, items=items)
 
 
@@ -402,10 +399,9 @@ def list_people(
     filters = selectors.PersonFilters(
         q=q[:200], text=text[:200], nationality=nationality[:2], organisation=organisation, sort=sort
     )
-    qs = selectors.person_rows_for_user(request.user, filters)
-    lang = get_language()
-    count, exact = capped_count(qs)
-    items = rows.person_rows(request.user, rows.person_values(qs)[offset : offset + limit], lang)
+    listed = rows.person_list(request.user, filters)
+    count, exact = capped_count(listed)
+    items = rows.person_rows(request.user, listed[offset : offset + limit], get_language())
     return list_response(count=count, exact=exact, limit=limit, offset=offset, items=items)
 
 

@@ -10,16 +10,17 @@ database, not in the ORM. A row holds exactly the fields of the API's list schem
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Hashable, Iterable
 from typing import Any
 
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
 from django.urls import reverse
 
-from liaison.core.access import visible_q
+from liaison.core.access import policy_key, visible_q
 from liaison.core.listed_names import ListedName, names_by_owner, names_in_slot
 from liaison.core.models import Pillar, classification_name
-from liaison.core.prepared import Prepared
+from liaison.core.prepared import Binding, IdsIn, Prepared, PreparedList, Shapes, prepared_list
+from liaison.directory import selectors
 from liaison.directory.models import (
     Organisation,
     OrganisationKind,
@@ -133,19 +134,70 @@ def person_values(qs: QuerySet[Person]) -> QuerySet[Any]:
     return values
 
 
-def _current_positions(user: Any, person_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
-    """Current positions of these people in organisations the user may read, newest first."""
-    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
-    rows = (
+# A list's statements, per shape: the filters given, the sort, the facts of the reader the access
+# policy's filter is made of (`core.prepared.Shapes`). Built and compiled, the statements of a list
+# cost more than the database takes to run them.
+_LISTS: Shapes[tuple[Prepared, Prepared]] = Shapes()
+
+
+def _policy_key(user: Any) -> Hashable:
+    key = policy_key(user, Organisation, Person)
+    assert key is not None, "The Directory's records have no embargo and are not read by ids."
+    return key
+
+
+def organisation_list(user: Any, filters: selectors.OrganisationFilters) -> PreparedList:
+    """The rows of a list of organisations, for `organisation_rows`: sliced for a page, counted
+    with `core.htmx.capped_count`."""
+    values = selectors.organisation_filter_values(filters)
+    sort = filters.sort if filters.sort in selectors.ORGANISATION_SORTS else "name"
+    statements = _LISTS.get(
+        (Organisation, _policy_key(user), frozenset(values), sort),
+        lambda: prepared_list(
+            lambda: selectors.organisations_filtered(user, Binding(values, slots=True), sort),
+            lambda qs: organisation_values(user, qs),
+        ),
+    )
+    return PreparedList(*statements, values)
+
+
+def person_list(user: Any, filters: selectors.PersonFilters) -> PreparedList:
+    """The rows of a list of people, for `person_rows` (see `organisation_list`)."""
+    values = selectors.person_filter_values(filters)
+    sort = filters.sort if filters.sort in selectors.PERSON_SORTS else "name"
+    statements = _LISTS.get(
+        (Person, _policy_key(user), frozenset(values), sort),
+        lambda: prepared_list(
+            lambda: selectors.people_filtered(user, Binding(values, slots=True), sort), person_values
+        ),
+    )
+    return PreparedList(*statements, values)
+
+
+def _current_positions_of(user: Any) -> QuerySet[Any]:
+    return (
         Position.objects.filter(
             visible_q(user, Organisation, prefix="organisation__"),
-            person_id__in=list(person_ids),
+            IdsIn("person_id", "people"),
             end__isnull=True,
         )
         .order_by("-start", "id")
         .values(*POSITION_COLUMNS, "organisation__sort_name")
     )
-    for row in rows:
+
+
+_CURRENT_POSITIONS: Shapes[Prepared] = Shapes()
+
+
+def _current_positions(user: Any, person_ids: Iterable[int]) -> dict[int, list[dict[str, Any]]]:
+    """Current positions of these people in organisations the user may read, newest first."""
+    found: dict[int, list[dict[str, Any]]] = defaultdict(list)
+    people = list(person_ids)
+    if not people:
+        return found
+    key = _policy_key(user)
+    statement = _CURRENT_POSITIONS.get(key, lambda: Prepared(lambda: _current_positions_of(user)))
+    for row in statement.dicts(people=people):
         found[row["person_id"]].append(row)
     return found
 

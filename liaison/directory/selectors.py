@@ -8,15 +8,15 @@ from typing import Any
 
 from django.conf import settings
 from django.core.cache import cache
-from django.db.models import Exists, F, OuterRef, Prefetch, Q, QuerySet
+from django.db.models import CharField, DateField, Exists, F, IntegerField, OuterRef, Prefetch, Q, QuerySet
 
 from liaison.core import name_index, search
 from liaison.core.access import visible, visible_q
 from liaison.core.audit import history_for
-from liaison.core.expressions import PositionIn
 from liaison.core.listed_names import with_names
 from liaison.core.models import AuditEvent
 from liaison.core.names.normalise import fold
+from liaison.core.prepared import Binding
 from liaison.directory.models import (
     Country,
     Locality,
@@ -95,37 +95,66 @@ def _with_visible_parent(user: Any, qs: QuerySet[Any]) -> QuerySet[Any]:
     return annotated
 
 
-def _ranked(qs: QuerySet[Any], *, kind: str, q: str) -> QuerySet[Any]:
-    """Keep the entities whose names match `q`, best match first."""
-    ids = [m.key for m in name_index.lookup(kind=kind, query=q, limit=SEARCH_LIMIT)]
-    if not ids:
-        return qs.none()
+def organisation_filter_values(filters: OrganisationFilters) -> dict[str, Any]:
+    """The values of the filters given, by name, as `organisations_filtered` takes them (the text
+    search's and the matcher's ids read now)."""
+    values: dict[str, Any] = {}
+    if filters.text.strip():
+        values["text"] = search.matching_ids(kind="organisation", query=filters.text)
+    if filters.pillar:
+        values["pillar"] = filters.pillar
+    if filters.kind:
+        values["kind"] = filters.kind
+    if filters.country:
+        values["country"] = country_id(filters.country)
+    if filters.parent is not None:
+        values["parent"] = filters.parent
+    if filters.valid_on is not None:
+        values["valid_on"] = filters.valid_on
+    if filters.q.strip():
+        values["ranked"] = _matched(kind="organisation", q=filters.q)
+    return values
+
+
+def _matched(*, kind: str, q: str) -> list[int]:
+    """The entities whose names match `q`, best match first."""
+    return [m.key for m in name_index.lookup(kind=kind, query=q, limit=SEARCH_LIMIT)]
+
+
+def _ranked(qs: QuerySet[Any], bound: Binding) -> QuerySet[Any]:
+    """Keep the entities the matcher found (`ranked`), best match first."""
     ranked: QuerySet[Any] = (
-        qs.filter(pk__in=ids).annotate(match_rank=PositionIn(F("pk"), ids)).order_by("match_rank", "pk")
+        qs.filter(bound.ids_in("pk", "ranked"))
+        .annotate(match_rank=bound.position_in(F("pk"), "ranked"))
+        .order_by("match_rank", "pk")
     )
     return ranked
 
 
-def organisation_rows_for_user(user: Any, filters: OrganisationFilters) -> QuerySet[Organisation]:
-    """The organisations of a list, filtered and ordered, and nothing more: what a list page or
-    the list API reads with `rows.organisation_values` (no instances, so no related records to
-    select or names to attach)."""
+def organisations_filtered(user: Any, bound: Binding, sort: str) -> QuerySet[Organisation]:
+    """The organisations of a list, filtered (`organisation_filter_values`) and ordered."""
     qs = visible(user, Organisation.objects.all())
-    if filters.text.strip():
-        qs = qs.filter(pk__in=search.matching_ids(kind="organisation", query=filters.text))
-    if filters.pillar:
-        qs = qs.filter(pillar=filters.pillar)
-    if filters.kind:
-        qs = qs.filter(kind=filters.kind)
-    if filters.country:
-        qs = qs.filter(country_id=country_id(filters.country))
-    if filters.parent is not None:
-        qs = qs.filter(parent_id=filters.parent)
-    if filters.valid_on is not None:
-        qs = qs.filter(valid_on_q(filters.valid_on))
-    if filters.q.strip():
-        return _ranked(qs, kind="organisation", q=filters.q)
-    return qs.order_by(*ORGANISATION_SORTS.get(filters.sort, ORGANISATION_SORTS["name"]))
+    if "text" in bound:
+        qs = qs.filter(bound.ids_in("pk", "text"))
+    if "pillar" in bound:
+        qs = qs.filter(pillar=bound.value("pillar", CharField()))
+    if "kind" in bound:
+        qs = qs.filter(kind=bound.value("kind", CharField()))
+    if "country" in bound:
+        qs = qs.filter(country_id=bound.value("country", IntegerField()))
+    if "parent" in bound:
+        qs = qs.filter(parent_id=bound.value("parent", IntegerField()))
+    if "valid_on" in bound:
+        qs = qs.filter(valid_on_q(bound.value("valid_on", DateField())))
+    if "ranked" in bound:
+        return _ranked(qs, bound)
+    return qs.order_by(*ORGANISATION_SORTS.get(sort, ORGANISATION_SORTS["name"]))
+
+
+def organisation_rows_for_user(user: Any, filters: OrganisationFilters) -> QuerySet[Organisation]:
+    """The organisations of a list, filtered and ordered, and nothing more (no related records
+    selected, no names attached). Lists read them with `rows.organisation_list`."""
+    return organisations_filtered(user, Binding(organisation_filter_values(filters)), filters.sort)
 
 
 def organisation_list_for_user(user: Any, filters: OrganisationFilters) -> QuerySet[Organisation]:
@@ -134,19 +163,38 @@ def organisation_list_for_user(user: Any, filters: OrganisationFilters) -> Query
     return with_names(qs.select_related("country", "parent", "locality"), "", "parent")
 
 
-def person_rows_for_user(user: Any, filters: PersonFilters) -> QuerySet[Person]:
-    """The people of a list, filtered and ordered, and nothing more: what a list page or the list
-    API reads with `rows.person_values` (their positions and names are read by `rows`)."""
-    qs = visible(user, Person.objects.all())
+def person_filter_values(filters: PersonFilters) -> dict[str, Any]:
+    """The values of the filters given, by name, as `people_filtered` takes them."""
+    values: dict[str, Any] = {}
     if filters.text.strip():
-        qs = qs.filter(pk__in=search.matching_ids(kind="person", query=filters.text))
+        values["text"] = search.matching_ids(kind="person", query=filters.text)
     if filters.nationality:
-        qs = qs.filter(nationality_id=country_id(filters.nationality))
+        values["nationality"] = country_id(filters.nationality)
     if filters.organisation is not None:
-        qs = qs.filter(positions__organisation_id=filters.organisation).distinct()
+        values["organisation"] = filters.organisation
     if filters.q.strip():
-        return _ranked(qs, kind="person", q=filters.q)
-    return qs.order_by(*PERSON_SORTS.get(filters.sort, PERSON_SORTS["name"]))
+        values["ranked"] = _matched(kind="person", q=filters.q)
+    return values
+
+
+def people_filtered(user: Any, bound: Binding, sort: str) -> QuerySet[Person]:
+    """The people of a list, filtered (`person_filter_values`) and ordered."""
+    qs = visible(user, Person.objects.all())
+    if "text" in bound:
+        qs = qs.filter(bound.ids_in("pk", "text"))
+    if "nationality" in bound:
+        qs = qs.filter(nationality_id=bound.value("nationality", IntegerField()))
+    if "organisation" in bound:
+        qs = qs.filter(positions__organisation_id=bound.value("organisation", IntegerField())).distinct()
+    if "ranked" in bound:
+        return _ranked(qs, bound)
+    return qs.order_by(*PERSON_SORTS.get(sort, PERSON_SORTS["name"]))
+
+
+def person_rows_for_user(user: Any, filters: PersonFilters) -> QuerySet[Person]:
+    """The people of a list, filtered and ordered, and nothing more. Lists read them with
+    `rows.person_list` (their positions and names too)."""
+    return people_filtered(user, Binding(person_filter_values(filters)), filters.sort)
 
 
 def person_list_for_user(user: Any, filters: PersonFilters) -> QuerySet[Person]:

@@ -48,8 +48,7 @@ def organisation_list(request: HttpRequest) -> HttpResponse:
         valid_on=parse_date(request.GET.get("on", "") or "") if _valid_date(request.GET.get("on")) else None,
         sort=request.GET.get("sort", "name"),
     )
-    organisations = selectors.organisation_rows_for_user(request.user, filters)
-    page = paginate(request, rows.organisation_values(request.user, organisations), count_from=organisations)
+    page = paginate(request, rows.organisation_list(request.user, filters))
     page.object_list = rows.organisation_rows(request.user, page.object_list, get_language(), display=True)
     context: dict[str, Any] = {
         "page": page,
@@ -123,8 +122,7 @@ def person_list(request: HttpRequest) -> HttpResponse:
         organisation=_int_or_none(request.GET.get("organisation")),
         sort=request.GET.get("sort", "name"),
     )
-    people = selectors.person_rows_for_user(request.user, filters)
-    page = paginate(request, rows.person_values(people), count_from=people)
+    page = paginate(request, rows.person_list(request.user, filters))
     page.object_list = rows.person_rows(request.user, page.object_list, get_language(), display=True)
     context: dict[str, Any] = {
         "page": page,

@@ -4,14 +4,14 @@ statements compiled per principal never outlive the facts they were made of."""
 from __future__ import annotations
 
 import pytest
-from django.db.models import CharField
+from django.db.models import CharField, F
 
 from liaison.accounts.models import Membership, User
 from liaison.core import access
 from liaison.core.access import Role, forget_principal, readable_ids
 from liaison.core.listed_names import names_by_owner
 from liaison.core.models import Classification
-from liaison.core.prepared import IdsIn, Prepared, Slot
+from liaison.core.prepared import Binding, IdsIn, Prepared, Shapes, Slot
 from liaison.core.testing import make_org, make_person, make_user
 from liaison.directory.models import Organisation, OrganisationName, Person
 
@@ -73,3 +73,58 @@ def test_readable_ids_follows_a_change_of_memberships_and_clearance():
     Membership.objects.create(user=twin, organisation=mofa, role=Role.VIEWER)
     assert readable_ids(twin, Person, [secret.pk, open_one.pk]) == {open_one.pk}
     assert len(access._READABLE_STATEMENTS) == before
+
+
+def test_a_paged_read_takes_its_page_and_a_counted_one_counts_it():
+    # given names in a known order
+    orgs = [make_org(f"Org {i}") for i in range(5)]
+    ids = [o.pk for o in orgs]
+    every = list(
+        OrganisationName.objects.filter(organisation_id__in=ids).order_by("id").values("id", "value")
+    )
+    page = Prepared(lambda: _names("kind", "ids").order_by("id").values("id", "value"), paged=True)
+    count = Prepared(lambda: _names("kind", "ids").values("id"), paged=True, counted=True)
+    # when pages are asked for, then they are the queryset's slices, as dicts by column name
+    assert page.dicts(ids=ids, kind="official", limit=2, offset=1) == every[1:3]
+    assert page.dicts(ids=ids, kind="official", limit=10, offset=4) == every[4:]
+    # and the count is of the rows of its page, up to the limit
+    assert count.rows(ids=ids, kind="official", limit=100, offset=0) == [(len(every),)]
+    assert count.rows(ids=ids, kind="official", limit=3, offset=0) == [(3,)]
+    # and a queryset already sliced is refused rather than paged twice
+    with pytest.raises(ValueError, match="do not slice"):
+        Prepared(lambda: OrganisationName.objects.values("id")[:5], paged=True).compile()
+
+
+def test_a_binding_builds_the_same_query_with_values_or_with_slots():
+    orgs = [make_org(f"Org {i}") for i in range(4)]
+    ranked = [orgs[2].pk, orgs[0].pk, orgs[3].pk]
+
+    def build(bound: Binding) -> object:
+        qs = Organisation.objects.filter(bound.ids_in("pk", "ranked"))
+        if "pillar" in bound:
+            qs = qs.filter(pillar=bound.value("pillar", CharField()))
+        return qs.annotate(rank=bound.position_in(F("pk"), "ranked")).order_by("rank").values_list("pk")
+
+    values = {"ranked": ranked, "pillar": "state"}
+    prepared = Prepared(lambda: build(Binding(values, slots=True)))
+    # when run with the values, the prepared read orders as the matcher ranked, like the queryset
+    assert prepared.rows(**values) == list(build(Binding(values))) == [(pk,) for pk in ranked]
+    assert prepared.rows(ranked=ranked[::-1], pillar="state") == [(pk,) for pk in ranked[::-1]]
+    assert prepared.rows(ranked=ranked, pillar="party") == []
+
+
+def test_shapes_make_each_shape_once_and_forget_them_past_their_bound():
+    shapes: Shapes[list[int]] = Shapes(bound=2)
+    made: list[str] = []
+
+    def make(key: str) -> list[int]:
+        made.append(key)
+        return [len(made)]
+
+    first = shapes.get("a", lambda: make("a"))
+    assert shapes.get("a", lambda: make("a")) is first and made == ["a"]
+    shapes.get("b", lambda: make("b"))
+    shapes.get("c", lambda: make("c"))  # past the bound: the cache starts again
+    assert len(shapes) == 1
+    shapes.get("a", lambda: make("a"))
+    assert made == ["a", "b", "c", "a"]

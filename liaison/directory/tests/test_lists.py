@@ -1,5 +1,7 @@
 """List pages and list endpoints: filters, search through the matcher, constant query counts."""
 
+import datetime as dt
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -7,9 +9,10 @@ from django.urls import reverse
 
 from liaison.accounts.models import User
 from liaison.core.access import Role
+from liaison.core.htmx import capped_count
 from liaison.core.models import Classification
 from liaison.core.testing import PASSWORD, make_org, make_person, make_superuser, make_user
-from liaison.directory import selectors, services
+from liaison.directory import rows, selectors, services
 from liaison.directory.models import Country, Locality
 from liaison.directory.reference import load_countries
 from liaison.directory.schemas import OrganisationListOut, PersonListOut
@@ -222,3 +225,103 @@ def test_country_filters_use_the_cached_country_ids_and_follow_reference_updates
         item["name"] for item in client.get("/api/directory/people", {"nationality": "VN"}).json()["items"]
     ]
     assert names == ["Nguyễn Văn An"]
+
+
+def _prepared_world():
+    """Organisations and people across pillars, countries, dates and classifications, and readers
+    whose policy filters differ."""
+    vn, la = Country.objects.get(code="VN"), Country.objects.get(code="LA")
+    admin = make_superuser("shaper")
+    mofa = make_org("Ministry of Foreign Affairs", pillar="state")
+    party = make_org("Central External Relations Commission", pillar="party", kind="commission")
+    secret = make_org("Restricted Cell", parent=mofa, classification=Classification.RESTRICTED)
+    for i in range(6):
+        org = make_org(
+            f"Department {i}", parent=mofa if i % 2 else party, pillar="state" if i % 3 else "people"
+        )
+        services.update_organisation(
+            by=admin,
+            organisation=org,
+            version=org.version,
+            changes={"country": vn if i % 2 else la, "valid_from": dt.date(2020 + i, 1, 1)},
+        )
+        person = make_person(f"Nguyễn Văn {i}", owner=secret if i == 3 else org)
+        services.update_person(
+            by=admin, person=person, version=person.version, changes={"nationality": vn if i % 2 else la}
+        )
+        services.add_position(
+            by=admin, person=person, data=services.PositionInput(organisation=org, title_en="Director")
+        )
+    readers = [
+        make_user(org=mofa, role=Role.EDITOR, clearance=Classification.RESTRICTED),
+        make_user(org=party, role=Role.VIEWER, clearance=Classification.INTERNAL),
+        make_user(org=party, role=Role.VIEWER, clearance=Classification.RESTRICTED),
+        admin,
+    ]
+    return mofa, readers
+
+
+ORGANISATION_SHAPES = [
+    selectors.OrganisationFilters(),
+    selectors.OrganisationFilters(pillar="state"),
+    selectors.OrganisationFilters(pillar="state", country="VN", sort="-name"),
+    selectors.OrganisationFilters(kind="ministry", valid_on=dt.date(2023, 6, 1), sort="pillar"),
+    selectors.OrganisationFilters(q="department", sort="kind"),
+    selectors.OrganisationFilters(text="department", country="LA"),
+    selectors.OrganisationFilters(q="zzyzx qwerty"),
+    selectors.OrganisationFilters(sort="no such sort"),
+]
+PERSON_SHAPES = [
+    selectors.PersonFilters(),
+    selectors.PersonFilters(nationality="VN"),
+    selectors.PersonFilters(q="nguyen van", nationality="LA"),
+    selectors.PersonFilters(text="nguyen", sort="-updated"),
+    selectors.PersonFilters(nationality="ZZ"),
+]
+
+
+def test_a_lists_prepared_statements_read_what_its_queryset_reads_for_every_shape_and_reader():
+    # given readers whose policy filters differ, asking in turn for lists of every filter shape
+    mofa, readers = _prepared_world()
+    mofa_id = mofa.pk
+    organisation_shapes = [*ORGANISATION_SHAPES, selectors.OrganisationFilters(parent=mofa_id)]
+    person_shapes = [*PERSON_SHAPES, selectors.PersonFilters(organisation=mofa_id + 3)]
+    for _round in range(2):  # the second time round, every statement comes from the cache
+        for user in readers:
+            for filters in organisation_shapes:
+                # when the list is read through its prepared statements
+                listed = rows.organisation_list(user, filters)
+                # then it counts and pages as the ORM's queryset of the same filters does
+                qs = selectors.organisation_rows_for_user(user, filters)
+                assert capped_count(listed) == capped_count(qs), (user, filters)
+                expected = list(rows.organisation_values(user, qs))
+                assert listed[0:50] == expected, (user, filters)
+                assert listed[2:4] == expected[2:4]
+            for person_filters in person_shapes:
+                listed = rows.person_list(user, person_filters)
+                qs = selectors.person_rows_for_user(user, person_filters)
+                assert capped_count(listed) == capped_count(qs), (user, person_filters)
+                assert listed[0:50] == list(rows.person_values(qs)), (user, person_filters)
+                # and the positions each row shows are those the reader may see
+                assert rows.person_rows(user, listed[0:50], "en") == rows.person_rows(
+                    user, list(rows.person_values(qs)), "en"
+                )
+
+
+def test_readers_with_other_roles_never_share_a_lists_statements(client):
+    # given a restricted organisation of the Ministry, listed first by a cleared member of it
+    _mofa, (cleared, outsider, *_rest) = _prepared_world()
+    assert "Restricted Cell" in [
+        r["name"]
+        for r in rows.organisation_rows(
+            cleared, rows.organisation_list(cleared, selectors.OrganisationFilters())[0:50], "en"
+        )
+    ]
+    # when a user of another organisation asks for the same list, page and API
+    client.force_login(outsider)
+    page = client.get("/directory/organisations/")
+    api = client.get("/api/directory/organisations")
+    # then the statement made for the first reader's roles is not theirs: the cell is not listed
+    assert "Restricted Cell" not in page.text
+    assert "Restricted Cell" not in [item["name"] for item in api.json()["items"]]
+    assert api.json()["count"] == len(api.json()["items"])
