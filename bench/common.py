@@ -65,3 +65,21 @@ def percentile(values: list[float], pct: float) -> float:
     if not ordered:
         return float("nan")
     return ordered[min(len(ordered) - 1, round(pct / 100 * (len(ordered) - 1)))]
+
+
+def calibration_ms() -> float:
+    """A fixed pure-Python workload, best of 5, in ms: the machine's single-core speed, so that
+    reports from different machines (or one machine at different times) can be compared. The
+    figures of the benchmarks scale roughly with it; lower is faster."""
+    import time
+
+    best = float("inf")
+    for _ in range(5):
+        started = time.perf_counter()
+        total = 0
+        table: dict[int, int] = {}
+        for i in range(300_000):
+            total += i * i % 7
+            table[i & 1023] = total
+        best = min(best, time.perf_counter() - started)
+    return best * 1000

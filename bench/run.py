@@ -360,7 +360,8 @@ def machine() -> str:
     return (
         f"{cpu}, {os.cpu_count()} cores; Python {platform.python_version()}, "
         f"SQLite {sqlite3.sqlite_version}, "
-        f"PostgreSQL {pg}"
+        f"PostgreSQL {pg}; CPU calibration {common.calibration_ms():.0f} ms "
+        "(`bench/common.py: calibration_ms`, a fixed Python loop; lower is faster)"
     )
 
 
