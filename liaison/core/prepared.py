@@ -26,6 +26,7 @@ from collections.abc import Callable, Hashable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from django.core.exceptions import EmptyResultSet
 from django.db import connections
 from django.db.models import Expression, F, Field, Lookup, Q, QuerySet
 from django.db.models.sql.compiler import SQLCompiler
@@ -104,7 +105,7 @@ class PositionInSlot(PositionIn):
 
 @dataclass(frozen=True)
 class _Compiled:
-    sql: str
+    sql: str | None  # None: the queryset can match nothing (e.g. `pk__in=[]`), nothing to run
     params: tuple[Any, ...]
     # Per column of the row that needs it: (its converters, its expression), as the ORM applies them.
     converters: tuple[tuple[int, tuple[Any, ...], Any], ...]
@@ -154,8 +155,13 @@ class Prepared:
         if self._paged and query.is_sliced:
             raise ValueError("A paged prepared read takes its page as values: do not slice the queryset.")
         compiler = query.get_compiler(using=alias)
-        sql, params = compiler.as_sql()
         names = (*query.extra_select, *query.values_select, *query.annotation_select)
+        if self._counted:
+            names = ("count",)
+        try:
+            sql, params = compiler.as_sql()
+        except EmptyResultSet:
+            return _Compiled(None, (), (), names)
         fields = [s[0] for s in compiler.select[: compiler.col_count]]
         converters = tuple(
             (pos, tuple(convs), expression)
@@ -164,20 +170,23 @@ class Prepared:
         if self._paged:
             sql, params = sql + _PAGE, [*params, _Marker("limit"), _Marker("offset")]
         if self._counted:
-            sql, converters, names = f"SELECT COUNT(*) FROM ({sql}) counted", (), ("count",)  # noqa: S608
+            sql, converters = f"SELECT COUNT(*) FROM ({sql}) counted", ()  # noqa: S608
         return _Compiled(sql, tuple(params), converters, names)
 
     def compile(self, alias: str = "default") -> None:
         """Compile now (else on first use)."""
         self._compile(alias)
 
-    def sql(self, alias: str = "default") -> str:
-        """The statement as compiled for this database (placeholders for the values)."""
+    def sql(self, alias: str = "default") -> str | None:
+        """The statement as compiled for this database (placeholders for the values); None when
+        the queryset can match nothing."""
         return self._compile(alias).sql
 
     def rows(self, alias: str = "default", **values: Any) -> list[tuple[Any, ...]]:
         """Run the statement with these values in its slots; the rows as the ORM converts them."""
         compiled = self._compile(alias)
+        if compiled.sql is None:
+            return [(0,)] if self._counted else []
         connection = connections[alias]
         params = [_value(p, values, connection) if isinstance(p, _Marker) else p for p in compiled.params]
         with connection.cursor() as cursor:

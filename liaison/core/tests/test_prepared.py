@@ -90,6 +90,10 @@ def test_a_paged_read_takes_its_page_and_a_counted_one_counts_it():
     # and the count is of the rows of its page, up to the limit
     assert count.rows(ids=ids, kind="official", limit=100, offset=0) == [(len(every),)]
     assert count.rows(ids=ids, kind="official", limit=3, offset=0) == [(3,)]
+    # and a queryset that can match nothing runs nothing and counts none
+    nothing = Organisation.objects.filter(pk__in=[]).values("pk")
+    assert Prepared(lambda: nothing, paged=True).dicts(limit=5, offset=0) == []
+    assert Prepared(lambda: nothing, paged=True, counted=True).rows(limit=5, offset=0) == [(0,)]
     # and a queryset already sliced is refused rather than paged twice
     with pytest.raises(ValueError, match="do not slice"):
         Prepared(lambda: OrganisationName.objects.values("id")[:5], paged=True).compile()
