@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable
+from functools import partial
 from typing import Any
 
 from django.db.models import BooleanField, Case, Q, QuerySet, Value, When
@@ -151,25 +152,30 @@ def organisation_list(user: Any, filters: selectors.OrganisationFilters) -> Prep
     with `core.htmx.capped_count`."""
     values = selectors.organisation_filter_values(filters)
     sort = filters.sort if filters.sort in selectors.ORGANISATION_SORTS else "name"
-    statements = _LISTS.get(
-        (Organisation, _policy_key(user), frozenset(values), sort),
-        lambda: prepared_list(
-            lambda: selectors.organisations_filtered(user, Binding(values, slots=True), sort),
-            lambda qs: organisation_values(user, qs),
-        ),
-    )
-    return PreparedList(*statements, values)
+    project = partial(organisation_values, user)
+    return _listed(user, Organisation, values, sort, selectors.organisations_filtered, project)
 
 
 def person_list(user: Any, filters: selectors.PersonFilters) -> PreparedList:
     """The rows of a list of people, for `person_rows` (see `organisation_list`)."""
     values = selectors.person_filter_values(filters)
     sort = filters.sort if filters.sort in selectors.PERSON_SORTS else "name"
+    return _listed(user, Person, values, sort, selectors.people_filtered, person_values)
+
+
+def _listed(
+    user: Any,
+    model: type[Any],
+    values: dict[str, Any],
+    sort: str,
+    filtered: Callable[[Any, Binding, str], QuerySet[Any]],
+    project: Callable[[QuerySet[Any]], QuerySet[Any]],
+) -> PreparedList:
+    """The list `filtered` selects and `project` reads, through its shape's statements (made the
+    first time the shape is asked for), with these values."""
     statements = _LISTS.get(
-        (Person, _policy_key(user), frozenset(values), sort),
-        lambda: prepared_list(
-            lambda: selectors.people_filtered(user, Binding(values, slots=True), sort), person_values
-        ),
+        (model, _policy_key(user), frozenset(values), sort),
+        lambda: prepared_list(lambda: filtered(user, Binding(values, slots=True), sort), project),
     )
     return PreparedList(*statements, values)
 

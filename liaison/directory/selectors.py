@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
@@ -121,8 +122,18 @@ def _matched(*, kind: str, q: str) -> list[int]:
     return [m.key for m in name_index.lookup(kind=kind, query=q, limit=SEARCH_LIMIT)]
 
 
-def _ranked(qs: QuerySet[Any], bound: Binding) -> QuerySet[Any]:
-    """Keep the entities the matcher found (`ranked`), best match first."""
+def _with_text(qs: QuerySet[Any], bound: Binding) -> QuerySet[Any]:
+    """Keep the entities the text search found (`text`), if it was asked."""
+    return qs.filter(bound.ids_in("pk", "text")) if "text" in bound else qs
+
+
+def _ordered(
+    qs: QuerySet[Any], bound: Binding, sorts: Mapping[str, tuple[str, ...]], sort: str
+) -> QuerySet[Any]:
+    """Keep the entities the matcher found (`ranked`), best match first; without a name search,
+    every entity, in the order `sort` names (by name if it names none)."""
+    if "ranked" not in bound:
+        return qs.order_by(*sorts.get(sort, sorts["name"]))
     ranked: QuerySet[Any] = (
         qs.filter(bound.ids_in("pk", "ranked"))
         .annotate(match_rank=bound.position_in(F("pk"), "ranked"))
@@ -133,9 +144,7 @@ def _ranked(qs: QuerySet[Any], bound: Binding) -> QuerySet[Any]:
 
 def organisations_filtered(user: Any, bound: Binding, sort: str) -> QuerySet[Organisation]:
     """The organisations of a list, filtered (`organisation_filter_values`) and ordered."""
-    qs = visible(user, Organisation.objects.all())
-    if "text" in bound:
-        qs = qs.filter(bound.ids_in("pk", "text"))
+    qs = _with_text(visible(user, Organisation.objects.all()), bound)
     if "pillar" in bound:
         qs = qs.filter(pillar=bound.value("pillar", CharField()))
     if "kind" in bound:
@@ -146,9 +155,7 @@ def organisations_filtered(user: Any, bound: Binding, sort: str) -> QuerySet[Org
         qs = qs.filter(parent_id=bound.value("parent", IntegerField()))
     if "valid_on" in bound:
         qs = qs.filter(valid_on_q(bound.value("valid_on", DateField())))
-    if "ranked" in bound:
-        return _ranked(qs, bound)
-    return qs.order_by(*ORGANISATION_SORTS.get(sort, ORGANISATION_SORTS["name"]))
+    return _ordered(qs, bound, ORGANISATION_SORTS, sort)
 
 
 def organisation_rows_for_user(user: Any, filters: OrganisationFilters) -> QuerySet[Organisation]:
@@ -179,16 +186,12 @@ def person_filter_values(filters: PersonFilters) -> dict[str, Any]:
 
 def people_filtered(user: Any, bound: Binding, sort: str) -> QuerySet[Person]:
     """The people of a list, filtered (`person_filter_values`) and ordered."""
-    qs = visible(user, Person.objects.all())
-    if "text" in bound:
-        qs = qs.filter(bound.ids_in("pk", "text"))
+    qs = _with_text(visible(user, Person.objects.all()), bound)
     if "nationality" in bound:
         qs = qs.filter(nationality_id=bound.value("nationality", IntegerField()))
     if "organisation" in bound:
         qs = qs.filter(positions__organisation_id=bound.value("organisation", IntegerField())).distinct()
-    if "ranked" in bound:
-        return _ranked(qs, bound)
-    return qs.order_by(*PERSON_SORTS.get(sort, PERSON_SORTS["name"]))
+    return _ordered(qs, bound, PERSON_SORTS, sort)
 
 
 def person_rows_for_user(user: Any, filters: PersonFilters) -> QuerySet[Person]:
